@@ -1,0 +1,37 @@
+"""Turn the DATABASE_URL setting into Django's DATABASES entry."""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+POSTGRES_ENGINE = "django.db.backends.postgresql"
+SQLITE_ENGINE = "django.db.backends.sqlite3"
+
+
+def database_from_url(url: str | None, *, sqlite_path: Path, pool: bool = True) -> dict:
+    """Return the DATABASES["default"] dict for ``url``; no URL means the SQLite file."""
+    if not url:
+        config = {"ENGINE": SQLITE_ENGINE, "NAME": str(sqlite_path)}
+    else:
+        try:
+            config = environ.Env.db_url_config(url)
+        except Exception as exc:  # django-environ raises several types for bad URLs
+            raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+        if config.get("ENGINE") not in (POSTGRES_ENGINE, SQLITE_ENGINE):
+            raise ImproperlyConfigured(
+                "DATABASE_URL must be a postgres:// or sqlite:// URL, "
+                f"got engine {config.get('ENGINE')!r}"
+            )
+    options = config.setdefault("OPTIONS", {})
+    if config["ENGINE"] == POSTGRES_ENGINE:
+        # Django's own psycopg 3 pool; it requires persistent connections to be off.
+        config["CONN_MAX_AGE"] = 0
+        if pool:
+            options.setdefault("pool", {"min_size": 1, "max_size": 8, "timeout": 10})
+    else:
+        # Writers queue instead of failing with "database is locked" under concurrent forms.
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault("timeout", 20)
+        options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+    return config
