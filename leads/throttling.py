@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 from django.conf import settings
 from django.http import HttpRequest
+from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 
 CHOICES_SCOPE = "lead_choices"
@@ -31,6 +32,11 @@ def client_address(request: HttpRequest) -> str:
 
 class ClientScopedRateThrottle(ScopedRateThrottle):
     """DRF's scoped throttle, keyed on ``client_address`` instead of DRF's own guess."""
+
+    @property
+    def THROTTLE_RATES(self) -> dict:  # noqa: N802 - DRF's name
+        # DRF binds the rates at import; read them live so settings overrides apply.
+        return api_settings.DEFAULT_THROTTLE_RATES
 
     def get_ident(self, request) -> str:
         return client_address(request)
