@@ -116,7 +116,7 @@ class ContactMessageApi(PublicFormApi):
         name = serializers.CharField(max_length=NAME_MAX_LENGTH)
         email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
         phone = serializers.RegexField(
-            r"^\+?[0-9][0-9 ()./-]{5,}$",
+            r"^\+?[0-9][0-9 ()./-]{5,}\Z",
             max_length=PHONE_MAX_LENGTH,
             required=False,
             allow_blank=True,

@@ -21,7 +21,7 @@ MESSAGE_MAX_LENGTH = 5000
 NOTES_MAX_LENGTH = 2000
 
 phone_validator = RegexValidator(
-    r"^\+?[0-9][0-9 ()./-]{5,}$", "Enter a phone number, e.g. +91 98765 43210."
+    r"^\+?[0-9][0-9 ()./-]{5,}\Z", "Enter a phone number, e.g. +91 98765 43210."
 )
 
 

@@ -12,18 +12,23 @@ from leads.visitors import remember_visitor, visitor_key_for
 _SKIPPED_PREFIXES = ("/admin/", "/api/", "/static/", "/favicon")
 
 
+def _clean(value: str, max_length: int) -> str:
+    # Query strings are visitor input: PostgreSQL text cannot hold NUL, columns have a length.
+    return value.replace("\x00", "").strip()[:max_length]
+
+
 def landing_details(request: HttpRequest) -> dict[str, str] | None:
     """Return the page session fields for a campaign or outside-referral landing, else None."""
-    utm_source = request.GET.get("utm_source", "").strip()[:UTM_MAX_LENGTH]
-    utm_campaign = request.GET.get("utm_campaign", "").strip()[:UTM_MAX_LENGTH]
-    referrer = request.META.get("HTTP_REFERER", "").strip()[:URL_MAX_LENGTH]
+    utm_source = _clean(request.GET.get("utm_source", ""), UTM_MAX_LENGTH)
+    utm_campaign = _clean(request.GET.get("utm_campaign", ""), UTM_MAX_LENGTH)
+    referrer = _clean(request.META.get("HTTP_REFERER", ""), URL_MAX_LENGTH)
     # Moving between our own pages is not a landing.
     if referrer and urlsplit(referrer).netloc == request.get_host():
         referrer = ""
     if not (utm_source or utm_campaign or referrer):
         return None
     return {
-        "page": request.get_full_path()[:URL_MAX_LENGTH],
+        "page": _clean(request.get_full_path(), URL_MAX_LENGTH),
         "referrer": referrer,
         "utm_source": utm_source,
         "utm_campaign": utm_campaign,

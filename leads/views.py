@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,10 +41,15 @@ def _lead_form_page(request: HttpRequest, page: LeadPage) -> HttpResponse:
             return redirect(page.thanks_url_name)
         elif form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != HONEYPOT_FIELD}
-            page.submit(**data, visitor_key=visitor_key_for(request))
-            response = redirect(page.thanks_url_name)
-            remember_visitor(request, response)
-            return response
+            try:
+                page.submit(**data, visitor_key=visitor_key_for(request))
+            except ValidationError as exc:  # the service's own checks, shown like the form's
+                form.add_error(None, exc)
+                status = 400
+            else:
+                response = redirect(page.thanks_url_name)
+                remember_visitor(request, response)
+                return response
         else:
             status = 400
     else:

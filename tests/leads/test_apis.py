@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -225,3 +227,25 @@ def test_no_endpoint_reveals_leads_to_anonymous_callers(api, url):
 
     assert response.status_code in (404, 405)
     assert b"meera" not in response.content
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["Ünïcode@ÉXAMPLE.com", "user@xn--bcher-kva.example", "a\u0130b@example.com", "x@[127.0.0.1]"],
+)
+def test_unusual_emails_never_cause_a_500(api, email):
+    response = api.post("/api/choices/", {**CHOICES, "email": email}, format="json")
+
+    assert response.status_code in (201, 400)
+    if response.status_code == 201:
+        assert UsersLead.objects.get().email == email.strip().lower()
+
+
+@pytest.mark.parametrize("value", ["\\ud800", "a\\u0000b"])
+def test_unencodable_text_is_a_400_not_a_500(api, value):
+    # Raw JSON escapes: a lone surrogate and a NUL, which PostgreSQL text cannot store.
+    body = json.dumps(CONTACT)[:-1] + f', "subject": "{value}"}}'
+    response = api.generic("POST", "/api/contact/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert nothing_written()

@@ -211,3 +211,31 @@ def test_forged_visitor_cookie_is_ignored(client):
     client.post(reverse("leads:choices"), CHOICES)
 
     assert PageSession.objects.get().lead is None
+
+
+def test_nul_bytes_and_huge_campaign_tags_do_not_break_a_landing(client):
+    response = client.get("/contact/", {"utm_source": "ads\x00", "utm_campaign": "c" * 5000})
+
+    assert response.status_code == 200
+    session = PageSession.objects.get()
+    assert session.utm_source == "ads"
+    assert len(session.utm_campaign) == 200
+
+
+def test_service_refusal_is_shown_on_the_form_not_a_500(client, monkeypatch):
+    from dataclasses import replace
+
+    from django.core.exceptions import ValidationError
+
+    from leads import views
+
+    def refuse(**kwargs):
+        raise ValidationError({"email": "This address cannot be used."})
+
+    monkeypatch.setattr(views, "CONTACT_PAGE", replace(views.CONTACT_PAGE, submit=refuse))
+
+    response = client.post(reverse("leads:contact"), CONTACT)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["email"] == ["This address cannot be used."]
+    assert nothing_written()
