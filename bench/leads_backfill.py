@@ -33,7 +33,11 @@ def peak_rss_mb() -> float:
 
 
 def fill(total: int) -> None:
-    apps = MigrationExecutor(connection).loader.project_state(("leads", "0001_create_legacy_lead_tables")).apps
+    apps = (
+        MigrationExecutor(connection)
+        .loader.project_state(("leads", "0001_create_legacy_lead_tables"))
+        .apps
+    )
     models = {n: apps.get_model("leads", n) for n in ("Lead", "ContactUs", "EarlyAccessUser")}
     for model in models.values():
         model.objects.all().delete()
