@@ -47,8 +47,14 @@ def page(live_server):
 
 
 def fill_choices(page, *, email: str, score: str) -> None:
+    # The script shows one step at a time; "Next" refuses to move on from an empty step.
+    assert not page.get_by_label("Email").is_visible()
+    page.get_by_role("button", name="Next").click()
+    assert page.get_by_text("What brings you here?").is_visible()
     page.get_by_label("I want to invest").check()
+    page.get_by_role("button", name="Next").click()
     page.locator(f"label[for='id_nps_{score}']").click()
+    page.locator(".step:not([hidden])").get_by_role("button", name="Next").click()
     page.get_by_label("Your name").fill("Priya Nair")
     page.get_by_label("Email").fill(email)
     page.get_by_role("button", name="Send my answers").click()
