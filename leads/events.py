@@ -11,8 +11,8 @@ from leads.models import (
 )
 
 
-def _event(*, lead: UsersLead | None, event_type: str, metadata: dict) -> LeadEvent:
-    return LeadEvent.objects.create(lead=lead, event_type=event_type, metadata=metadata)
+def _event(*, lead: UsersLead | None, event_type: str, metadata: dict, **fields) -> LeadEvent:
+    return LeadEvent.objects.create(lead=lead, event_type=event_type, metadata=metadata, **fields)
 
 
 def lead_captured_event(*, lead: UsersLead, source: str, created: bool) -> LeadEvent:
@@ -72,8 +72,10 @@ def lead_contact_message_responded_event(*, message: ContactMessage, by: str) ->
 
 
 def lead_page_session_recorded_event(*, session: PageSession) -> LeadEvent:
-    # The visitor key lets a later submission claim this event along with the session.
+    # The event shares the session's id, so a later submission that claims the session
+    # claims its event through the primary key too.
     return _event(
+        id=session.id,
         lead=session.lead,
         event_type=LeadEventType.PAGE_SESSION_RECORDED,
         metadata={

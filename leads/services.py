@@ -20,7 +20,6 @@ from leads.models import (
     IntentLevel,
     InvestmentRange,
     LeadEvent,
-    LeadEventType,
     LeadSource,
     PageSession,
     PropertyType,
@@ -83,9 +82,8 @@ def page_sessions_attribute(*, lead: UsersLead, visitor_key: str) -> int:
     ).update(lead=lead)
     if claimed:
         LeadEvent.objects.filter(
-            event_type=LeadEventType.PAGE_SESSION_RECORDED,
+            id__in=PageSession.objects.filter(visitor_key=visitor_key, lead=lead).values("id"),
             lead__isnull=True,
-            metadata__visitor_key=visitor_key,
         ).update(lead=lead)
     return claimed
 
