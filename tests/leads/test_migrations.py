@@ -244,3 +244,31 @@ def test_backfill_query_count_does_not_grow_with_the_number_of_legacy_rows(migra
         state = migrator.apply_tested_migration(CREATE)
 
     assert counts[0] == counts[1]
+
+
+def lead_rows(apps) -> list[tuple]:
+    UsersLead = apps.get_model("leads", "UsersLead")
+    return list(
+        UsersLead.objects.order_by("email").values_list(
+            "email", "name", "phone", "source", "first_seen_at", "last_seen_at"
+        )
+    )
+
+
+def test_backfill_in_tiny_chunks_merges_people_across_chunks_the_same_way(
+    legacy_state, monkeypatch
+):
+    """One person's rows fall into different chunks; the result matches one big chunk."""
+    import importlib
+
+    backfill = importlib.import_module("leads.migrations.0003_backfill_users_leads_from_legacy")
+    migrator, _, _ = legacy_state
+    in_one_chunk = lead_rows(migrator.apply_tested_migration(BACKFILL).apps)
+    migrator.apply_tested_migration(CREATE)
+    monkeypatch.setattr(backfill, "CHUNK_SIZE", 2)
+
+    state = migrator.apply_tested_migration(BACKFILL)
+
+    assert lead_rows(state.apps) == in_one_chunk
+    assert state.apps.get_model("leads", "LeadEvent").objects.count() == 11
+    assert state.apps.get_model("leads", "ChoicesResponse").objects.count() == 7
