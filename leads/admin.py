@@ -10,7 +10,7 @@ from leads.models import (
     PageSession,
     UsersLead,
 )
-from leads.services import contact_message_mark_responded
+from leads.services import contact_message_mark_responded, lead_update
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -79,6 +79,10 @@ class UsersLeadAdmin(NoAddAdmin):
         PageSessionInline,
         LeadEventInline,
     ]
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Staff may only correct name and phone, through the service that records who did.
+        lead_update(lead=obj, name=obj.name, phone=obj.phone, by=request.user.get_username())
 
 
 class LeadChildAdmin(NoAddAdmin):

@@ -23,6 +23,12 @@ def lead_captured_event(*, lead: UsersLead, source: str, created: bool) -> LeadE
     )
 
 
+def lead_edited_event(*, lead: UsersLead, changes: dict, by: str) -> LeadEvent:
+    return _event(
+        lead=lead, event_type=LeadEventType.LEAD_EDITED, metadata={"changes": changes, "by": by}
+    )
+
+
 def lead_choices_submitted_event(
     *, lead: UsersLead, responses: list[ChoicesResponse], created: bool
 ) -> LeadEvent:

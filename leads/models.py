@@ -71,6 +71,7 @@ class LeadEventType(models.TextChoices):
     CONTACT_MESSAGE_RESPONDED = "CONTACT_MESSAGE_RESPONDED", "Contact message responded"
     PAGE_SESSION_RECORDED = "PAGE_SESSION_RECORDED", "Page session recorded"
     LEGACY_RECORD_IMPORTED = "LEGACY_RECORD_IMPORTED", "Legacy record imported"
+    LEAD_EDITED = "LEAD_EDITED", "Lead edited by staff"
 
 
 def _environment_field() -> models.CharField:

@@ -105,6 +105,25 @@ def lead_capture(
 
 
 @transaction.atomic
+def lead_update(*, lead: UsersLead, name: str, phone: str, by: str) -> UsersLead:
+    """Correct a lead's name or phone as staff member ``by``; the email and source stay."""
+    locked = UsersLead.objects.select_for_update().get(pk=lead.pk)
+    new = {"name": name.strip(), "phone": phone.strip()}
+    changes = {
+        field: [getattr(locked, field), value]
+        for field, value in new.items()
+        if getattr(locked, field) != value
+    }
+    if not changes:
+        return locked
+    for field, (_, value) in changes.items():
+        setattr(locked, field, value)
+    locked.save(update_fields=list(changes))
+    events.lead_edited_event(lead=locked, changes=changes, by=by)
+    return locked
+
+
+@transaction.atomic
 def choices_submit(
     *, email: str, intent: str, nps: int, name: str = "", visitor_key: str = ""
 ) -> list[ChoicesResponse]:

@@ -170,6 +170,7 @@ class Migration(migrations.Migration):
                             ("CONTACT_MESSAGE_RESPONDED", "Contact message responded"),
                             ("PAGE_SESSION_RECORDED", "Page session recorded"),
                             ("LEGACY_RECORD_IMPORTED", "Legacy record imported"),
+                            ("LEAD_EDITED", "Lead edited by staff"),
                         ],
                         max_length=32,
                     ),
@@ -222,6 +223,7 @@ class Migration(migrations.Migration):
                                     "CONTACT_MESSAGE_RESPONDED",
                                     "PAGE_SESSION_RECORDED",
                                     "LEGACY_RECORD_IMPORTED",
+                                    "LEAD_EDITED",
                                 ],
                             )
                         ),

@@ -67,3 +67,33 @@ def test_contact_message_changelist_does_not_query_per_row(
 
     assert response.status_code == 200
     assert "visitor14@example.com" in response.content.decode()
+
+
+def test_staff_edit_of_a_lead_goes_through_the_service(admin_client, admin_user):
+    from tests.leads.factories import UsersLeadFactory
+
+    lead = UsersLeadFactory(name="", phone="")
+    url = reverse("admin:leads_userslead_change", args=[lead.pk])
+    data = {"name": "  Priya Nair ", "phone": "+91 99000 12345"}
+    for inline in admin_client.get(url).context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({management.add_prefix(k): v for k, v in management.initial.items()})
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert (lead.name, lead.phone) == ("Priya Nair", "+91 99000 12345")
+    event = lead.events.get(event_type=LeadEventType.LEAD_EDITED)
+    assert event.metadata == {
+        "changes": {"name": ["", "Priya Nair"], "phone": ["", "+91 99000 12345"]},
+        "by": admin_user.username,
+    }
+
+
+def test_lead_update_without_changes_records_nothing():
+    lead = services.lead_capture(email="p@example.com", name="Priya")
+
+    services.lead_update(lead=lead, name="Priya ", phone="", by="staff")
+
+    assert not lead.events.filter(event_type=LeadEventType.LEAD_EDITED).exists()
