@@ -1,8 +1,5 @@
 """Demo lead-capture data, written through the same services as the public forms."""
 
-from datetime import datetime
-
-from core.demo import days_ago
 from leads import services
 from leads.models import (
     ChoiceIntent,
@@ -83,12 +80,3 @@ def seed_leads() -> None:
         investment_range=InvestmentRange.BELOW_10K,
         city="Goa",
     )
-    _spread_history()
-
-
-def _spread_history() -> None:
-    """Date the demo back over a few months so the admin shows a believable history."""
-    ages = {"priya.nair@example.com": 90, "arjun.k@example.com": 60}
-    for lead in UsersLead.objects.filter(email__in=DEMO_EMAILS):
-        first: datetime = days_ago(ages.get(lead.email, 15))
-        UsersLead.objects.filter(pk=lead.pk).update(first_seen_at=first)
