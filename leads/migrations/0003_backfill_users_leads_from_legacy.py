@@ -27,6 +27,7 @@ INTENT_LEVELS = {
     "INVEST_WITHIN_3_MONTHS": "MEDIUM",
     "READY_TO_INVEST": "HIGH",
 }
+INVESTMENT_RANGES = {"BELOW_10K", "TEN_TO_FIFTY_K", "FIFTY_K_TO_TWO_L", "ABOVE_TWO_L"}
 # Legacy model -> lead source it stands for; the order breaks created_at ties.
 LEGACY_MODELS = {
     "Lead": "CHOICES",
@@ -118,10 +119,21 @@ class _Importer:
                 responses += created
                 metadata["choices_response_ids"] = [str(response.id) for response in created]
             elif name == "EarlyAccessUser":
+                intent_level = INTENT_LEVELS.get(row["investment_intent"])
+                if (
+                    intent_level is None
+                    or row["expected_investment_range"] not in INVESTMENT_RANGES
+                ):
+                    # The old forms only wrote these values; stop with a pointer, not a guess.
+                    raise ValueError(
+                        f"leads_earlyaccessuser {row['id']}: unknown investment_intent "
+                        f"{row['investment_intent']!r} or expected_investment_range "
+                        f"{row['expected_investment_range']!r}; correct the row and migrate again"
+                    )
                 request = self.EarlyAccessRequest(
                     id=uuid.uuid4(),
                     investment_range=row["expected_investment_range"],
-                    intent_level=INTENT_LEVELS[row["investment_intent"]],
+                    intent_level=intent_level,
                     city="",
                     notes="",
                     **common,

@@ -272,3 +272,16 @@ def test_backfill_in_tiny_chunks_merges_people_across_chunks_the_same_way(
     assert lead_rows(state.apps) == in_one_chunk
     assert state.apps.get_model("leads", "LeadEvent").objects.count() == 11
     assert state.apps.get_model("leads", "ChoicesResponse").objects.count() == 7
+
+
+def test_backfill_stops_with_a_pointer_on_an_unknown_legacy_value(legacy_state):
+    migrator, old_state, _ = legacy_state
+    EarlyAccessUser = old_state.apps.get_model("leads", "EarlyAccessUser")
+    odd = EarlyAccessUser.objects.create(
+        email="odd@example.com", investment_intent="MAYBE", expected_investment_range="BELOW_10K"
+    )
+
+    with pytest.raises(ValueError, match=f"leads_earlyaccessuser {odd.pk}: unknown"):
+        migrator.apply_tested_migration(BACKFILL)
+
+    odd.delete()  # so that the fixture's reset can migrate to the latest state
