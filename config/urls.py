@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from core.views import home
 
@@ -9,4 +9,5 @@ admin.site.site_title = "Staff admin"
 urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
+    path("", include("leads.urls")),
 ]

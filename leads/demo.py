@@ -1,109 +1,82 @@
-"""Demo lead-capture data."""
+"""Demo lead-capture data, written through the same services as the public forms."""
 
-from core.demo import days_ago, demo_uuid
-from leads.models import ChoiceResponse, ContactUs, EarlyAccessUser, Lead, WaitlistEntry
+from leads import services
+from leads.models import (
+    ChoiceIntent,
+    IntentLevel,
+    InvestmentRange,
+    LeadEvent,
+    LeadEventType,
+    PageSession,
+    PropertyType,
+    UsersLead,
+)
+
+DEMO_EMAILS = [
+    "priya.nair@example.com",
+    "arjun.k@example.com",
+    "meera.iyer@example.com",
+    "sam.dsouza@example.com",
+]
+DEMO_VISITOR = "demo-visitor-priya"
 
 
 def seed_leads() -> None:
-    """Create or refresh legacy lead rows, including one person spread over several tables."""
-    # Priya appears in four legacy tables with different letter case and padding.
-    lead_priya, _ = Lead.objects.update_or_create(
-        id=demo_uuid("legacy-lead", "priya"),
-        defaults={"email": "Priya.Nair@Example.com", "name": "", "source": "choices"},
-        create_defaults={
-            "email": "Priya.Nair@Example.com",
-            "name": "",
-            "source": "choices",
-            "created_at": days_ago(90),
-        },
+    """Replace the demo leads with fresh ones; Priya comes back several times in other case."""
+    # Services always append a submission, so refreshing means removing the old demo first.
+    PageSession.objects.filter(visitor_key=DEMO_VISITOR).delete()
+    LeadEvent.objects.filter(
+        event_type=LeadEventType.PAGE_SESSION_RECORDED, metadata__visitor_key=DEMO_VISITOR
+    ).delete()
+    UsersLead.objects.filter(email__in=DEMO_EMAILS).delete()
+
+    services.page_session_record(
+        page="/choices/?utm_source=instagram&utm_campaign=pune-launch",
+        referrer="https://www.instagram.com/",
+        utm_source="instagram",
+        utm_campaign="pune-launch",
+        visitor_key=DEMO_VISITOR,
     )
-    lead_arjun, _ = Lead.objects.update_or_create(
-        id=demo_uuid("legacy-lead", "arjun"),
-        defaults={"email": "arjun.k@example.com", "name": "Arjun Kapoor", "anonymous": False},
-        create_defaults={
-            "email": "arjun.k@example.com",
-            "name": "Arjun Kapoor",
-            "anonymous": False,
-            "created_at": days_ago(60),
-        },
+    services.choices_submit(
+        email="Priya.Nair@Example.com",
+        intent=ChoiceIntent.INVEST,
+        nps=9,
+        visitor_key=DEMO_VISITOR,
     )
-    for key, lead, intent, nps, meta, age in [
-        ("priya-1", lead_priya, ChoiceResponse.Intent.INVEST, 9, {"city": "Pune"}, 90),
-        ("arjun-1", lead_arjun, ChoiceResponse.Intent.LIST_PROPERTY, 6, {}, 60),
-        ("anonymous-1", None, ChoiceResponse.Intent.INVEST, 7, {"step": "nps"}, 30),
-    ]:
-        ChoiceResponse.objects.update_or_create(
-            id=demo_uuid("legacy-choice", key),
-            defaults={"lead": lead, "intent": intent, "nps": nps, "meta": meta},
-            create_defaults={
-                "lead": lead,
-                "intent": intent,
-                "nps": nps,
-                "meta": meta,
-                "created_at": days_ago(age),
-            },
-        )
-    EarlyAccessUser.objects.update_or_create(
-        id=demo_uuid("legacy-early-access", "priya"),
-        defaults={
-            "email": "priya.nair@example.com",
-            "name": "Priya Nair",
-            "investment_intent": EarlyAccessUser.InvestmentIntent.INVEST_WITHIN_3_MONTHS,
-            "expected_investment_range": EarlyAccessUser.InvestmentRange.FIFTY_K_TO_TWO_L,
-            "preferred_property_type": EarlyAccessUser.PropertyType.RESIDENTIAL,
-        },
-        create_defaults={
-            "email": "priya.nair@example.com",
-            "name": "Priya Nair",
-            "investment_intent": EarlyAccessUser.InvestmentIntent.INVEST_WITHIN_3_MONTHS,
-            "expected_investment_range": EarlyAccessUser.InvestmentRange.FIFTY_K_TO_TWO_L,
-            "preferred_property_type": EarlyAccessUser.PropertyType.RESIDENTIAL,
-            "created_at": days_ago(45),
-        },
+    services.early_access_request_create(
+        email="priya.nair@example.com",
+        name="Priya Nair",
+        intent_level=IntentLevel.MEDIUM,
+        investment_range=InvestmentRange.FIFTY_K_TO_TWO_L,
+        city="Pune",
+        preferred_property_type=PropertyType.RESIDENTIAL,
+        visitor_key=DEMO_VISITOR,
     )
-    ContactUs.objects.update_or_create(
-        id=demo_uuid("legacy-contact", "priya"),
-        defaults={
-            "name": "Priya Nair",
-            "email": "  PRIYA.NAIR@example.com ",
-            "phone": "+91 99000 12345",
-            "message": "Is the Baner project still open for small investors?",
-            "handled": True,
-        },
-        create_defaults={
-            "name": "Priya Nair",
-            "email": "  PRIYA.NAIR@example.com ",
-            "phone": "+91 99000 12345",
-            "message": "Is the Baner project still open for small investors?",
-            "handled": True,
-            "created_at": days_ago(20),
-        },
+    message = services.contact_message_create(
+        name="Priya Nair",
+        email="  PRIYA.NAIR@example.com ",
+        phone="+91 99000 12345",
+        subject="Baner project",
+        message="Is the Baner project still open for small investors?",
+        visitor_key=DEMO_VISITOR,
     )
-    ContactUs.objects.update_or_create(
-        id=demo_uuid("legacy-contact", "meera"),
-        defaults={
-            "name": "Meera Iyer",
-            "email": "meera.iyer@example.com",
-            "message": "I own a 2BHK in Whitefield and want to list it. Whom do I talk to?",
-        },
-        create_defaults={
-            "name": "Meera Iyer",
-            "email": "meera.iyer@example.com",
-            "message": "I own a 2BHK in Whitefield and want to list it. Whom do I talk to?",
-            "created_at": days_ago(10),
-        },
+    services.contact_message_mark_responded(message=message, by="demo")
+    services.choices_submit(
+        email="arjun.k@example.com",
+        name="Arjun Kapoor",
+        intent=ChoiceIntent.LIST_PROPERTY,
+        nps=6,
     )
-    for key, email, name, status, age in [
-        ("priya", "priya.nair@EXAMPLE.com", "", WaitlistEntry.Status.APPROVED, 120),
-        ("sam", "sam.dsouza@example.com", "Sam D'Souza", WaitlistEntry.Status.PENDING, 15),
-    ]:
-        WaitlistEntry.objects.update_or_create(
-            id=demo_uuid("legacy-waitlist", key),
-            defaults={"email": email, "name": name, "status": status},
-            create_defaults={
-                "email": email,
-                "name": name,
-                "status": status,
-                "created_at": days_ago(age),
-            },
-        )
+    services.contact_message_create(
+        name="Meera Iyer",
+        email="meera.iyer@example.com",
+        subject="Listing my flat",
+        message="I own a 2BHK in Whitefield and want to list it. Whom do I talk to?",
+    )
+    services.early_access_request_create(
+        email="sam.dsouza@example.com",
+        name="Sam D'Souza",
+        intent_level=IntentLevel.LOW,
+        investment_range=InvestmentRange.BELOW_10K,
+        city="Goa",
+    )

@@ -1,125 +1,279 @@
 """Lead capture models.
 
-The five models below are the legacy state carried over from the old site; a later rewiring
-moves their rows onto ``users_leads`` and removes them.
+Every visitor who leaves an email is one ``UsersLead`` per (normalized email, environment); each
+form submission is a row of its own that points at the lead, and every touch leaves a
+``LeadEvent``. The tables and columns follow the rewiring plan's DDL.
 """
 
 import uuid
 
-from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 
+from leads.environment import current_environment
 
-class WaitlistEntry(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+EMAIL_MAX_LENGTH = 254
+NAME_MAX_LENGTH = 200
+PHONE_MAX_LENGTH = 32
+SUBJECT_MAX_LENGTH = 200
+CITY_MAX_LENGTH = 100
+URL_MAX_LENGTH = 2048
+UTM_MAX_LENGTH = 200
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    email = models.EmailField(max_length=254, unique=True)
-    name = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="waitlist_entry",
+
+class Environment(models.TextChoices):
+    DEV = "DEV", "Development"
+    PROD = "PROD", "Production"
+
+
+class LeadSource(models.TextChoices):
+    CHOICES = "CHOICES", "Choices questionnaire"
+    EARLY_ACCESS = "EARLY_ACCESS", "Early access"
+    CONTACT = "CONTACT", "Contact us"
+    OTHER = "OTHER", "Other"
+
+
+class IntentLevel(models.TextChoices):
+    LOW = "LOW", "Just exploring"
+    MEDIUM = "MEDIUM", "In the next 3 months"
+    HIGH = "HIGH", "Ready to invest now"
+
+
+class InvestmentRange(models.TextChoices):
+    BELOW_10K = "BELOW_10K", "Below ₹10k"
+    TEN_TO_FIFTY_K = "TEN_TO_FIFTY_K", "₹10k-₹50k"
+    FIFTY_K_TO_TWO_L = "FIFTY_K_TO_TWO_L", "₹50k-₹2L"
+    ABOVE_TWO_L = "ABOVE_TWO_L", "₹2L+"
+
+
+class PropertyType(models.TextChoices):
+    RESIDENTIAL = "RESIDENTIAL", "Residential"
+    COMMERCIAL = "COMMERCIAL", "Commercial"
+    MIXED_USE = "MIXED_USE", "Mixed use"
+
+
+class ChoiceIntent(models.TextChoices):
+    INVEST = "invest", "I want to invest"
+    LIST_PROPERTY = "list-property", "I want to list a property"
+
+
+class ChoiceKey(models.TextChoices):
+    INTENT = "intent", "Intent"
+    NPS = "nps", "Score (0-10)"
+
+
+class LeadEventType(models.TextChoices):
+    LEAD_CAPTURED = "LEAD_CAPTURED", "Lead captured"
+    CHOICES_SUBMITTED = "CHOICES_SUBMITTED", "Choices submitted"
+    EARLY_ACCESS_REQUESTED = "EARLY_ACCESS_REQUESTED", "Early access requested"
+    CONTACT_MESSAGE_SENT = "CONTACT_MESSAGE_SENT", "Contact message sent"
+    CONTACT_MESSAGE_RESPONDED = "CONTACT_MESSAGE_RESPONDED", "Contact message responded"
+    PAGE_SESSION_RECORDED = "PAGE_SESSION_RECORDED", "Page session recorded"
+    LEGACY_RECORD_IMPORTED = "LEGACY_RECORD_IMPORTED", "Legacy record imported"
+    LEAD_EDITED = "LEAD_EDITED", "Lead edited by staff"
+
+
+def _environment_field() -> models.CharField:
+    # A callable default stamps every insert, services and admin alike; nobody types it.
+    return models.CharField(
+        max_length=4, choices=Environment.choices, default=current_environment, editable=False
     )
 
-    class Meta:
-        verbose_name_plural = "waitlist entries"
 
-    def __str__(self) -> str:
-        return self.email
-
-
-class Lead(models.Model):
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=200, blank=True)
-    email = models.EmailField(max_length=254, unique=True)
-    source = models.CharField(max_length=100, blank=True)
-    anonymous = models.BooleanField(default=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-
-    def __str__(self) -> str:
-        return self.email
-
-
-class ChoiceResponse(models.Model):
-    class Intent(models.TextChoices):
-        INVEST = "invest", "Invest"
-        LIST_PROPERTY = "list-property", "List a property"
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    lead = models.ForeignKey(
-        Lead, on_delete=models.SET_NULL, null=True, blank=True, related_name="choice_responses"
+def _environment_check(table: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=models.Q(environment__in=Environment.values), name=f"{table}_environment_valid"
     )
-    intent = models.CharField(max_length=16, choices=Intent.choices)
-    nps = models.PositiveSmallIntegerField(null=True, blank=True)
-    meta = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+
+class UsersLead(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Stored normalized (trimmed, lower-cased); the unique constraint below dedups on it.
+    email = models.CharField(max_length=EMAIL_MAX_LENGTH)
+    phone = models.CharField(max_length=PHONE_MAX_LENGTH, blank=True)
+    name = models.CharField(max_length=NAME_MAX_LENGTH, blank=True)
+    source = models.CharField(max_length=16, choices=LeadSource.choices, editable=False)
+    first_seen_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_seen_at = models.DateTimeField(default=timezone.now, editable=False)
+    environment = _environment_field()
 
     class Meta:
+        db_table = "users_leads"
+        verbose_name = "lead"
+        ordering = ["-last_seen_at"]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(nps__isnull=True) | models.Q(nps__gte=0, nps__lte=10),
-                name="leads_choiceresponse_nps_0_to_10",
+            # Also serves the plan's idx_users_leads_email: email is its leading column.
+            models.UniqueConstraint(
+                fields=["email", "environment"], name="users_leads_email_environment_uniq"
             ),
+            models.CheckConstraint(
+                condition=models.Q(email=Lower(Trim("email"))) & ~models.Q(email=""),
+                name="users_leads_email_normalized",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source__in=LeadSource.values), name="users_leads_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(last_seen_at__gte=models.F("first_seen_at")),
+                name="users_leads_seen_in_order",
+            ),
+            _environment_check("users_leads"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.intent} ({self.nps})"
+        return self.email
 
 
-class ContactUs(models.Model):
+class LeadEvent(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    name = models.CharField(max_length=200)
-    email = models.EmailField(max_length=254, db_index=True)
-    phone = models.CharField(max_length=32, blank=True)
-    message = models.TextField()
-    handled = models.BooleanField(default=False)
-    source = models.CharField(max_length=100, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    lead = models.ForeignKey(
+        UsersLead,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
+        db_index=False,
+    )
+    event_type = models.CharField(max_length=32, choices=LeadEventType.choices)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    environment = _environment_field()
 
     class Meta:
-        verbose_name = "contact-us message"
+        db_table = "lead_events"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["lead"], name="idx_lead_events_lead_id"),
+            models.Index(fields=["event_type", "created_at"], name="idx_lead_events_type_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(event_type__in=LeadEventType.values),
+                name="lead_events_event_type_valid",
+            ),
+            _environment_check("lead_events"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.name} <{self.email}>"
+        return f"{self.get_event_type_display()} at {self.created_at:%Y-%m-%d %H:%M}"
 
 
-class EarlyAccessUser(models.Model):
-    class InvestmentIntent(models.TextChoices):
-        JUST_EXPLORING = "JUST_EXPLORING", "Just exploring"
-        INVEST_WITHIN_3_MONTHS = "INVEST_WITHIN_3_MONTHS", "In the next 3 months"
-        READY_TO_INVEST = "READY_TO_INVEST", "Ready to invest now"
-
-    class InvestmentRange(models.TextChoices):
-        BELOW_10K = "BELOW_10K", "Below ₹10k"
-        TEN_TO_FIFTY_K = "TEN_TO_FIFTY_K", "₹10k-₹50k"
-        FIFTY_K_TO_TWO_L = "FIFTY_K_TO_TWO_L", "₹50k-₹2L"
-        ABOVE_TWO_L = "ABOVE_TWO_L", "₹2L+"
-
-    class PropertyType(models.TextChoices):
-        RESIDENTIAL = "RESIDENTIAL", "Residential"
-        COMMERCIAL = "COMMERCIAL", "Commercial"
-        MIXED_USE = "MIXED_USE", "Mixed use"
-
+class ChoicesResponse(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    email = models.EmailField(max_length=254, unique=True)
-    name = models.CharField(max_length=200, blank=True)
-    investment_intent = models.CharField(max_length=32, choices=InvestmentIntent.choices)
-    expected_investment_range = models.CharField(max_length=32, choices=InvestmentRange.choices)
-    preferred_property_type = models.CharField(
-        max_length=32, choices=PropertyType.choices, blank=True
+    # Null only for legacy answers that were given without an email.
+    lead = models.ForeignKey(
+        UsersLead,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="choices_responses",
+        db_index=False,
     )
-    source = models.CharField(max_length=100, default="website")
+    # Text, not a short varchar: legacy answers carry free-form meta keys and values.
+    choice_key = models.TextField()
+    choice_value = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    environment = _environment_field()
+
+    class Meta:
+        db_table = "choices_responses"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["lead"], name="idx_choices_responses_lead_id")]
+        constraints = [_environment_check("choices_responses")]
 
     def __str__(self) -> str:
-        return self.email
+        return f"{self.choice_key}={self.choice_value}"
+
+
+class EarlyAccessRequest(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    lead = models.ForeignKey(
+        UsersLead,
+        on_delete=models.CASCADE,
+        related_name="early_access_requests",
+        db_index=False,
+    )
+    investment_range = models.CharField(max_length=32, choices=InvestmentRange.choices)
+    city = models.CharField(max_length=CITY_MAX_LENGTH, blank=True)
+    intent_level = models.CharField(max_length=8, choices=IntentLevel.choices)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    environment = _environment_field()
+
+    class Meta:
+        db_table = "early_access_requests"
+        ordering = ["-created_at"]
+        # The plan calls it idx_early_access_requests_lead_id; Django caps index names at 30.
+        indexes = [models.Index(fields=["lead"], name="idx_early_access_req_lead_id")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(intent_level__in=IntentLevel.values),
+                name="early_access_requests_intent_level_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(investment_range__in=InvestmentRange.values),
+                name="early_access_requests_investment_range_valid",
+            ),
+            _environment_check("early_access_requests"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_intent_level_display()}, {self.get_investment_range_display()}"
+
+
+class ContactMessage(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    lead = models.ForeignKey(
+        UsersLead,
+        on_delete=models.CASCADE,
+        related_name="contact_messages",
+        db_index=False,
+    )
+    subject = models.CharField(max_length=SUBJECT_MAX_LENGTH, blank=True)
+    message = models.TextField()
+    responded = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    environment = _environment_field()
+
+    class Meta:
+        db_table = "contact_messages"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["lead"], name="idx_contact_messages_lead_id")]
+        constraints = [_environment_check("contact_messages")]
+
+    def __str__(self) -> str:
+        return self.subject or self.message[:60]
+
+
+class PageSession(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Filled in when the visitor later submits a form; a visit outlives its lead's deletion.
+    lead = models.ForeignKey(
+        UsersLead,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="page_sessions",
+        db_index=False,
+    )
+    # The visitor's cookie id, so that a later submission can claim its earlier visits.
+    visitor_key = models.CharField(max_length=64, blank=True, editable=False)
+    page = models.CharField(max_length=URL_MAX_LENGTH)
+    referrer = models.CharField(max_length=URL_MAX_LENGTH, blank=True)
+    utm_source = models.CharField(max_length=UTM_MAX_LENGTH, blank=True)
+    utm_campaign = models.CharField(max_length=UTM_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    environment = _environment_field()
+
+    class Meta:
+        db_table = "page_sessions"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["lead"], name="idx_page_sessions_lead_id"),
+            models.Index(fields=["visitor_key"], name="idx_page_sessions_visitor_key"),
+        ]
+        constraints = [_environment_check("page_sessions")]
+
+    def __str__(self) -> str:
+        return f"{self.page} ({self.utm_source or self.referrer or 'direct'})"

@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "leads.middleware.PageSessionMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -91,11 +92,26 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 
+# Throttle counters live here: locmem per process by default, redis://... to share them.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0 means the client
+# connects directly, so rate limits key on REMOTE_ADDR and a forged header changes nothing.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
+    # Public lead forms, HTML and JSON alike, per client address.
+    "DEFAULT_THROTTLE_RATES": {
+        "lead_choices": env.str("THROTTLE_LEAD_CHOICES", default="10/min"),
+        "lead_early_access": env.str("THROTTLE_LEAD_EARLY_ACCESS", default="10/min"),
+        "lead_contact": env.str("THROTTLE_LEAD_CONTACT", default="5/min"),
+        "lead_page_sessions": env.str("THROTTLE_LEAD_PAGE_SESSIONS", default="60/min"),
+    },
 }
 
 LOGGING = {

@@ -2,7 +2,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from leads.models import ContactUs, EarlyAccessUser, Lead, WaitlistEntry
+from leads.models import UsersLead
 from lms.models import Enrollment, LessonProgress
 
 pytestmark = pytest.mark.django_db
@@ -38,24 +38,20 @@ def test_seed_demo_twice_duplicates_nothing():
 
 def test_seed_demo_if_empty_leaves_an_existing_database_alone():
     call_command("seed_demo")
-    Lead.objects.all().delete()
+    UsersLead.objects.all().delete()
 
     call_command("seed_demo", "--if-empty")
 
-    assert not Lead.objects.exists()
+    assert not UsersLead.objects.exists()
 
 
-def test_demo_has_one_person_in_several_legacy_tables_with_different_case():
+def test_demo_has_one_person_seen_several_times_with_different_case():
     call_command("seed_demo")
 
-    tables = [Lead, EarlyAccessUser, ContactUs, WaitlistEntry]
-    spellings = {
-        row.email
-        for model in tables
-        for row in model.objects.filter(email__icontains="priya.nair@example.com")
-    }
-    found_in = [
-        model for model in tables if model.objects.filter(email__icontains="priya.nair").exists()
-    ]
-    assert len(found_in) == 4
-    assert len(spellings) >= 3
+    priya = UsersLead.objects.get(email__icontains="priya.nair")
+    assert priya.email == "priya.nair@example.com"
+    assert priya.choices_responses.exists()
+    assert priya.early_access_requests.exists()
+    assert priya.contact_messages.exists()
+    assert priya.page_sessions.exists()
+    assert priya.events.count() >= 4

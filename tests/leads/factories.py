@@ -1,53 +1,71 @@
 import factory
 from factory.django import DjangoModelFactory
 
-from leads.models import ChoiceResponse, ContactUs, EarlyAccessUser, Lead, WaitlistEntry
+from leads.models import (
+    ChoiceKey,
+    ChoicesResponse,
+    ContactMessage,
+    EarlyAccessRequest,
+    IntentLevel,
+    InvestmentRange,
+    LeadEvent,
+    LeadEventType,
+    LeadSource,
+    PageSession,
+    UsersLead,
+)
 
 
-class WaitlistEntryFactory(DjangoModelFactory):
+class UsersLeadFactory(DjangoModelFactory):
     class Meta:
-        model = WaitlistEntry
-
-    email = factory.Sequence(lambda n: f"waitlist{n}@example.com")
-    name = factory.Faker("name")
-    status = WaitlistEntry.Status.PENDING
-
-
-class LegacyLeadFactory(DjangoModelFactory):
-    class Meta:
-        model = Lead
+        model = UsersLead
 
     email = factory.Sequence(lambda n: f"lead{n}@example.com")
     name = factory.Faker("name")
-    source = "choices"
+    source = LeadSource.CHOICES
 
 
-class ChoiceResponseFactory(DjangoModelFactory):
+class LeadEventFactory(DjangoModelFactory):
     class Meta:
-        model = ChoiceResponse
+        model = LeadEvent
 
-    lead = factory.SubFactory(LegacyLeadFactory)
-    intent = ChoiceResponse.Intent.INVEST
-    nps = 8
-    meta = factory.LazyFunction(dict)
+    lead = factory.SubFactory(UsersLeadFactory)
+    event_type = LeadEventType.LEAD_CAPTURED
+    metadata = factory.LazyFunction(dict)
 
 
-class ContactUsFactory(DjangoModelFactory):
+class ChoicesResponseFactory(DjangoModelFactory):
     class Meta:
-        model = ContactUs
+        model = ChoicesResponse
 
-    name = factory.Faker("name")
-    email = factory.Sequence(lambda n: f"contact{n}@example.com")
-    phone = factory.Faker("numerify", text="+91 99### #####")
+    lead = factory.SubFactory(UsersLeadFactory)
+    choice_key = ChoiceKey.NPS
+    choice_value = "8"
+
+
+class EarlyAccessRequestFactory(DjangoModelFactory):
+    class Meta:
+        model = EarlyAccessRequest
+
+    lead = factory.SubFactory(UsersLeadFactory, source=LeadSource.EARLY_ACCESS)
+    intent_level = IntentLevel.LOW
+    investment_range = InvestmentRange.BELOW_10K
+    city = factory.Faker("city")
+
+
+class ContactMessageFactory(DjangoModelFactory):
+    class Meta:
+        model = ContactMessage
+
+    lead = factory.SubFactory(UsersLeadFactory, source=LeadSource.CONTACT)
+    subject = factory.Faker("sentence", nb_words=4)
     message = factory.Faker("paragraph")
 
 
-class EarlyAccessUserFactory(DjangoModelFactory):
+class PageSessionFactory(DjangoModelFactory):
     class Meta:
-        model = EarlyAccessUser
+        model = PageSession
 
-    email = factory.Sequence(lambda n: f"early{n}@example.com")
-    name = factory.Faker("name")
-    investment_intent = EarlyAccessUser.InvestmentIntent.JUST_EXPLORING
-    expected_investment_range = EarlyAccessUser.InvestmentRange.BELOW_10K
-    preferred_property_type = EarlyAccessUser.PropertyType.RESIDENTIAL
+    page = "/choices/?utm_source=newsletter"
+    utm_source = "newsletter"
+    visitor_key = factory.Faker("hexify", text="^" * 32)

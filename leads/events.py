@@ -1,0 +1,95 @@
+"""One function per lead event type; each writes one ``lead_events`` row."""
+
+from leads.models import (
+    ChoicesResponse,
+    ContactMessage,
+    EarlyAccessRequest,
+    LeadEvent,
+    LeadEventType,
+    PageSession,
+    UsersLead,
+)
+
+
+def _event(*, lead: UsersLead | None, event_type: str, metadata: dict, **fields) -> LeadEvent:
+    return LeadEvent.objects.create(lead=lead, event_type=event_type, metadata=metadata, **fields)
+
+
+def lead_captured_event(*, lead: UsersLead, source: str, created: bool) -> LeadEvent:
+    return _event(
+        lead=lead,
+        event_type=LeadEventType.LEAD_CAPTURED,
+        metadata={"source": source, "new_lead": created},
+    )
+
+
+def lead_edited_event(*, lead: UsersLead, changes: dict, by: str) -> LeadEvent:
+    return _event(
+        lead=lead, event_type=LeadEventType.LEAD_EDITED, metadata={"changes": changes, "by": by}
+    )
+
+
+def lead_choices_submitted_event(
+    *, lead: UsersLead, responses: list[ChoicesResponse], created: bool
+) -> LeadEvent:
+    return _event(
+        lead=lead,
+        event_type=LeadEventType.CHOICES_SUBMITTED,
+        metadata={
+            "answers": {response.choice_key: response.choice_value for response in responses},
+            "choices_response_ids": [str(response.id) for response in responses],
+            "new_lead": created,
+        },
+    )
+
+
+def lead_early_access_requested_event(
+    *, lead: UsersLead, request: EarlyAccessRequest, preferred_property_type: str, created: bool
+) -> LeadEvent:
+    return _event(
+        lead=lead,
+        event_type=LeadEventType.EARLY_ACCESS_REQUESTED,
+        metadata={
+            "early_access_request_id": str(request.id),
+            "intent_level": request.intent_level,
+            "investment_range": request.investment_range,
+            "preferred_property_type": preferred_property_type,
+            "new_lead": created,
+        },
+    )
+
+
+def lead_contact_message_sent_event(
+    *, lead: UsersLead, message: ContactMessage, created: bool
+) -> LeadEvent:
+    return _event(
+        lead=lead,
+        event_type=LeadEventType.CONTACT_MESSAGE_SENT,
+        metadata={"contact_message_id": str(message.id), "new_lead": created},
+    )
+
+
+def lead_contact_message_responded_event(*, message: ContactMessage, by: str) -> LeadEvent:
+    return _event(
+        lead=message.lead,
+        event_type=LeadEventType.CONTACT_MESSAGE_RESPONDED,
+        metadata={"contact_message_id": str(message.id), "by": by},
+    )
+
+
+def lead_page_session_recorded_event(*, session: PageSession) -> LeadEvent:
+    # The event shares the session's id, so a later submission that claims the session
+    # claims its event through the primary key too.
+    return _event(
+        id=session.id,
+        lead=session.lead,
+        event_type=LeadEventType.PAGE_SESSION_RECORDED,
+        metadata={
+            "page_session_id": str(session.id),
+            "visitor_key": session.visitor_key,
+            "page": session.page,
+            "utm_source": session.utm_source,
+            "utm_campaign": session.utm_campaign,
+            "referrer": session.referrer,
+        },
+    )

@@ -1,0 +1,54 @@
+"""Record campaign and referral landings as page sessions, on any public page."""
+
+from urllib.parse import urlsplit
+
+from django.http import HttpRequest, HttpResponse
+
+from leads.models import URL_MAX_LENGTH, UTM_MAX_LENGTH
+from leads.services import page_session_record
+from leads.throttling import PAGE_SESSIONS_SCOPE, rate_limit_allows
+from leads.visitors import remember_visitor, visitor_key_for
+
+_SKIPPED_PREFIXES = ("/admin/", "/api/", "/static/", "/favicon")
+
+
+def _clean(value: str, max_length: int) -> str:
+    # Query strings are visitor input: PostgreSQL text cannot hold NUL, columns have a length.
+    return value.replace("\x00", "").strip()[:max_length]
+
+
+def landing_details(request: HttpRequest) -> dict[str, str] | None:
+    """Return the page session fields for a campaign or outside-referral landing, else None."""
+    utm_source = _clean(request.GET.get("utm_source", ""), UTM_MAX_LENGTH)
+    utm_campaign = _clean(request.GET.get("utm_campaign", ""), UTM_MAX_LENGTH)
+    referrer = _clean(request.META.get("HTTP_REFERER", ""), URL_MAX_LENGTH)
+    # Moving between our own pages is not a landing.
+    if referrer and urlsplit(referrer).netloc == request.get_host():
+        referrer = ""
+    if not (utm_source or utm_campaign or referrer):
+        return None
+    return {
+        "page": _clean(request.get_full_path(), URL_MAX_LENGTH),
+        "referrer": referrer,
+        "utm_source": utm_source,
+        "utm_campaign": utm_campaign,
+    }
+
+
+class PageSessionMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and not request.path.startswith(_SKIPPED_PREFIXES)
+        ):
+            details = landing_details(request)
+            # Over the rate the page still renders; the visit just goes unrecorded.
+            if details and rate_limit_allows(request, scope=PAGE_SESSIONS_SCOPE):
+                page_session_record(**details, visitor_key=visitor_key_for(request))
+                remember_visitor(request, response)
+        return response

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from leads import apis, views
+
+app_name = "leads"
+
+urlpatterns = [
+    path("choices/", views.choices, name="choices"),
+    path("choices/thanks/", views.thanks, {"form_name": "choices"}, name="choices_thanks"),
+    path("early-access/", views.early_access, name="early_access"),
+    path(
+        "early-access/thanks/",
+        views.thanks,
+        {"form_name": "early_access"},
+        name="early_access_thanks",
+    ),
+    path("contact/", views.contact, name="contact"),
+    path("contact/thanks/", views.thanks, {"form_name": "contact"}, name="contact_thanks"),
+    path("api/choices/", apis.ChoicesSubmitApi.as_view(), name="api_choices"),
+    path("api/early-access/", apis.EarlyAccessRequestApi.as_view(), name="api_early_access"),
+    path("api/contact/", apis.ContactMessageApi.as_view(), name="api_contact"),
+    path("api/page-sessions/", apis.PageSessionRecordApi.as_view(), name="api_page_sessions"),
+]

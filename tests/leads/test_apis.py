@@ -1,0 +1,258 @@
+import json
+
+import pytest
+from rest_framework.test import APIClient
+
+from leads.models import (
+    ChoicesResponse,
+    ContactMessage,
+    EarlyAccessRequest,
+    LeadEvent,
+    PageSession,
+    UsersLead,
+)
+from leads.visitors import VISITOR_COOKIE
+
+pytestmark = pytest.mark.django_db
+
+CHOICES = {"intent": "list-property", "nps": 7, "name": "Arjun", "email": "Arjun@Example.com"}
+EARLY_ACCESS = {
+    "email": "sam@example.com",
+    "intent_level": "LOW",
+    "investment_range": "BELOW_10K",
+    "city": "Goa",
+}
+CONTACT = {
+    "name": "Meera",
+    "email": "meera@example.com",
+    "subject": "Listing",
+    "message": "I want to list my flat in Whitefield.",
+}
+PAGE_SESSION = {"page": "/choices/", "utm_source": "newsletter", "utm_campaign": "nov"}
+ENDPOINTS = [
+    ("/api/choices/", CHOICES),
+    ("/api/early-access/", EARLY_ACCESS),
+    ("/api/contact/", CONTACT),
+]
+
+# One API submission by a visitor with earlier page sessions: insert-or-ignore the lead, lock
+# and read it back, update it (returning lead), insert the submission, claim the visitor's page
+# sessions, claim their events, insert the event; plus the savepoint pair the test's own
+# transaction adds around the service's atomic block.
+API_SUBMISSION_QUERY_BUDGET = 9
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def nothing_written() -> bool:
+    return not any(
+        model.objects.exists()
+        for model in (UsersLead, LeadEvent, ChoicesResponse, EarlyAccessRequest, ContactMessage)
+    )
+
+
+@pytest.mark.parametrize(("url", "body"), ENDPOINTS)
+def test_submission_creates_lead_and_answers_201(api, url, body):
+    response = api.post(url, body, format="json")
+
+    assert response.status_code == 201
+    assert response.json() == {"status": "received"}
+    assert UsersLead.objects.count() == 1
+    assert LeadEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize(("url", "body"), ENDPOINTS)
+def test_known_email_gets_the_same_answer_and_the_same_lead(api, url, body):
+    first = api.post(url, body, format="json")
+
+    second = APIClient().post(url, {**body, "email": body["email"].upper()}, format="json")
+
+    assert (second.status_code, second.content) == (first.status_code, first.content)
+    assert UsersLead.objects.count() == 1
+    assert LeadEvent.objects.count() == 2
+
+
+def test_choices_api_stores_answers(api):
+    api.post("/api/choices/", CHOICES, format="json")
+
+    lead = UsersLead.objects.get()
+    assert (lead.email, lead.name, lead.source) == ("arjun@example.com", "Arjun", "CHOICES")
+    assert dict(lead.choices_responses.values_list("choice_key", "choice_value")) == {
+        "intent": "list-property",
+        "nps": "7",
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        ("/api/choices/", {**CHOICES, "email": None}, "email"),
+        ("/api/choices/", {k: v for k, v in CHOICES.items() if k != "email"}, "email"),
+        ("/api/choices/", {**CHOICES, "email": "nope"}, "email"),
+        ("/api/choices/", {**CHOICES, "email": "a" * 250 + "@x.co"}, "email"),
+        ("/api/choices/", {**CHOICES, "nps": 11}, "nps"),
+        ("/api/choices/", {**CHOICES, "nps": -1}, "nps"),
+        ("/api/choices/", {**CHOICES, "nps": "ten"}, "nps"),
+        ("/api/choices/", {**CHOICES, "intent": "buy"}, "intent"),
+        ("/api/choices/", {**CHOICES, "name": "n" * 201}, "name"),
+        ("/api/choices/", {**CHOICES, "name": "bad\x00byte"}, "name"),
+        ("/api/early-access/", {**EARLY_ACCESS, "intent_level": "SOON"}, "intent_level"),
+        ("/api/early-access/", {**EARLY_ACCESS, "investment_range": "1M"}, "investment_range"),
+        ("/api/early-access/", {k: v for k, v in EARLY_ACCESS.items() if k != "city"}, "city"),
+        ("/api/early-access/", {**EARLY_ACCESS, "city": "c" * 101}, "city"),
+        ("/api/early-access/", {**EARLY_ACCESS, "notes": "n" * 2001}, "notes"),
+        (
+            "/api/early-access/",
+            {**EARLY_ACCESS, "preferred_property_type": "CASTLE"},
+            "preferred_property_type",
+        ),
+        ("/api/contact/", {**CONTACT, "message": "short"}, "message"),
+        ("/api/contact/", {**CONTACT, "message": "m" * 5001}, "message"),
+        ("/api/contact/", {**CONTACT, "subject": "s" * 201}, "subject"),
+        ("/api/contact/", {**CONTACT, "phone": "call me"}, "phone"),
+        ("/api/contact/", {k: v for k, v in CONTACT.items() if k != "name"}, "name"),
+    ],
+)
+def test_bad_input_gets_400_with_field_errors_and_writes_nothing(api, url, body, field):
+    response = api.post(url, body, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()
+    assert nothing_written()
+
+
+def test_a_json_body_that_is_not_an_object_is_400(api):
+    response = api.post("/api/choices/", [1, 2], format="json")
+
+    assert response.status_code == 400
+    assert nothing_written()
+
+
+@pytest.mark.parametrize("url", [url for url, _ in ENDPOINTS] + ["/api/page-sessions/"])
+def test_form_encoded_body_is_415_and_get_is_405(api, url):
+    assert api.post(url, {"email": "a@b.co"}).status_code == 415
+    assert api.get(url).status_code == 405
+    assert nothing_written()
+
+
+@pytest.mark.parametrize(("url", "body"), ENDPOINTS)
+def test_honeypot_gets_201_and_stores_nothing(api, url, body):
+    response = api.post(url, {**body, "website": "spam"}, format="json")
+
+    assert response.status_code == 201
+    assert response.json() == {"status": "received"}
+    assert nothing_written()
+
+
+def test_page_session_api_records_and_later_submission_claims_it(api):
+    response = api.post("/api/page-sessions/", PAGE_SESSION, format="json")
+    assert response.status_code == 201
+    assert VISITOR_COOKIE in response.cookies
+
+    api.post("/api/contact/", CONTACT, format="json")
+
+    session = PageSession.objects.get()
+    assert session.lead == UsersLead.objects.get()
+    assert (session.utm_source, session.utm_campaign) == ("newsletter", "nov")
+
+
+def test_page_session_api_needs_a_campaign_or_referrer(api):
+    response = api.post("/api/page-sessions/", {"page": "/"}, format="json")
+
+    assert response.status_code == 400
+    assert "non_field_errors" in response.json()
+    assert not PageSession.objects.exists()
+
+
+def test_api_submission_query_budget(api, django_assert_max_num_queries):
+    api.post("/api/page-sessions/", PAGE_SESSION, format="json")
+    api.post("/api/choices/", CHOICES, format="json")
+
+    with django_assert_max_num_queries(API_SUBMISSION_QUERY_BUDGET):
+        response = api.post(
+            "/api/contact/", CONTACT | {"email": "ARJUN@example.com"}, format="json"
+        )
+
+    assert response.status_code == 201
+
+
+def test_api_is_throttled_per_connecting_address(api, throttle_rate):
+    throttle_rate("lead_choices", "2/min")
+    for n in range(2):
+        assert api.post("/api/choices/", {**CHOICES, "nps": n}, format="json").status_code == 201
+
+    forged = api.post(
+        "/api/choices/", CHOICES, format="json", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}"
+    )
+    other_address = api.post("/api/choices/", CHOICES, format="json", REMOTE_ADDR="10.1.2.3")
+
+    assert forged.status_code == 429
+    assert other_address.status_code == 201
+    assert ChoicesResponse.objects.filter(choice_key="nps").count() == 3
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_limited(api, throttle_rate, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    throttle_rate("lead_contact", "1/min")
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+
+    first = api.post(
+        "/api/contact/", CONTACT, format="json", HTTP_X_FORWARDED_FOR="203.0.113.5", **proxy
+    )
+    again = api.post(
+        "/api/contact/",
+        CONTACT,
+        format="json",
+        HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.5",  # a forged left part changes nothing
+        **proxy,
+    )
+    other = api.post(
+        "/api/contact/", CONTACT, format="json", HTTP_X_FORWARDED_FOR="203.0.113.6", **proxy
+    )
+
+    assert [first.status_code, again.status_code, other.status_code] == [201, 429, 201]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/leads/", "/api/users-leads/", "/api/choices/1/", "/api/contact/?email=a@b.co"],
+)
+def test_no_endpoint_reveals_leads_to_anonymous_callers(api, url):
+    api.post("/api/contact/", CONTACT, format="json")
+
+    response = api.get(url)
+
+    assert response.status_code in (404, 405)
+    assert b"meera" not in response.content
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "Ünïcode@ÉXAMPLE.com",
+        "User@BÜCHER.example",
+        "x@ǅΣİ.example",
+        "user@xn--bcher-kva.example",
+        "a\u0130b@example.com",
+        "x@[127.0.0.1]",
+    ],
+)
+def test_unusual_emails_never_cause_a_500(api, email):
+    response = api.post("/api/choices/", {**CHOICES, "email": email}, format="json")
+
+    assert response.status_code in (201, 400)
+    if response.status_code == 201:
+        assert UsersLead.objects.get().email == email.strip().lower()
+
+
+@pytest.mark.parametrize("value", ["\\ud800", "a\\u0000b"])
+def test_unencodable_text_is_a_400_not_a_500(api, value):
+    # Raw JSON escapes: a lone surrogate and a NUL, which PostgreSQL text cannot store.
+    body = json.dumps(CONTACT)[:-1] + f', "subject": "{value}"}}'
+    response = api.generic("POST", "/api/contact/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert nothing_written()

@@ -1,0 +1,191 @@
+import pytest
+from django.core.exceptions import ValidationError
+
+from leads import services
+from leads.models import (
+    ChoicesResponse,
+    ContactMessage,
+    EarlyAccessRequest,
+    LeadEvent,
+    LeadEventType,
+    LeadSource,
+    PageSession,
+    UsersLead,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def nothing_written() -> bool:
+    return not any(
+        model.objects.exists()
+        for model in (UsersLead, LeadEvent, ChoicesResponse, EarlyAccessRequest, ContactMessage)
+    )
+
+
+def test_choices_submit_creates_lead_answers_and_one_event():
+    responses = services.choices_submit(
+        email="  Priya@Example.COM ", name="Priya", intent="invest", nps=9
+    )
+
+    lead = UsersLead.objects.get()
+    assert lead.email == "priya@example.com"
+    assert lead.name == "Priya"
+    assert lead.source == LeadSource.CHOICES
+    assert lead.environment == "DEV"
+    assert {(r.choice_key, r.choice_value) for r in responses} == {
+        ("intent", "invest"),
+        ("nps", "9"),
+    }
+    assert ChoicesResponse.objects.filter(lead=lead).count() == 2
+    event = LeadEvent.objects.get()
+    assert event.lead == lead
+    assert event.event_type == LeadEventType.CHOICES_SUBMITTED
+    assert event.metadata["answers"] == {"intent": "invest", "nps": "9"}
+
+
+def test_returning_lead_is_merged_not_duplicated():
+    services.choices_submit(email="priya@example.com", intent="invest", nps=5)
+    lead = UsersLead.objects.get()
+    first_seen = lead.first_seen_at
+
+    services.contact_message_create(
+        name="Priya Nair",
+        email="PRIYA@EXAMPLE.COM",
+        phone="+91 99000 12345",
+        subject="Hello",
+        message="Is the Baner project open?",
+    )
+    services.early_access_request_create(
+        email="priya@example.com",
+        name="",
+        intent_level="HIGH",
+        investment_range="ABOVE_TWO_L",
+        city="Pune",
+    )
+
+    lead.refresh_from_db()
+    assert UsersLead.objects.count() == 1
+    assert lead.source == LeadSource.CHOICES  # the first source stays
+    assert lead.name == "Priya Nair"  # a blank was filled
+    assert lead.phone == "+91 99000 12345"
+    assert lead.first_seen_at == first_seen
+    assert lead.last_seen_at > first_seen
+    assert lead.events.count() == 3
+    assert lead.contact_messages.count() == lead.early_access_requests.count() == 1
+
+
+def test_a_known_name_is_never_overwritten_by_a_blank_or_a_new_one():
+    services.contact_message_create(
+        name="Priya Nair", email="p@example.com", phone="12345678", subject="s", message="x" * 10
+    )
+
+    services.choices_submit(email="p@example.com", name="", intent="invest", nps=1)
+    services.choices_submit(email="p@example.com", name="Someone Else", intent="invest", nps=1)
+
+    lead = UsersLead.objects.get()
+    assert (lead.name, lead.phone) == ("Priya Nair", "12345678")
+
+
+def test_same_email_in_another_environment_is_another_lead(settings):
+    services.choices_submit(email="p@example.com", intent="invest", nps=1)
+    settings.APP_ENVIRONMENT = "PROD"
+
+    services.choices_submit(email="P@example.com", intent="invest", nps=1)
+
+    assert sorted(UsersLead.objects.values_list("environment", flat=True)) == ["DEV", "PROD"]
+    assert set(ChoicesResponse.objects.values_list("environment", flat=True)) == {"DEV", "PROD"}
+
+
+def test_early_access_keeps_property_type_in_the_event():
+    request = services.early_access_request_create(
+        email="sam@example.com",
+        name="Sam",
+        intent_level="MEDIUM",
+        investment_range="TEN_TO_FIFTY_K",
+        city="Goa",
+        preferred_property_type="COMMERCIAL",
+        notes="Weekends only",
+    )
+
+    assert request.lead.source == LeadSource.EARLY_ACCESS
+    assert (request.city, request.notes, request.intent_level) == ("Goa", "Weekends only", "MEDIUM")
+    event = LeadEvent.objects.get()
+    assert event.event_type == LeadEventType.EARLY_ACCESS_REQUESTED
+    assert event.metadata["preferred_property_type"] == "COMMERCIAL"
+    assert event.metadata["early_access_request_id"] == str(request.id)
+
+
+def test_contact_message_and_mark_responded_once():
+    message = services.contact_message_create(
+        name="Meera",
+        email="meera@example.com",
+        subject="Listing",
+        message="I want to list my flat.",
+    )
+    assert message.lead.source == LeadSource.CONTACT
+    assert not message.responded
+
+    services.contact_message_mark_responded(message=message, by="staff")
+    services.contact_message_mark_responded(message=message, by="staff")
+
+    message.refresh_from_db()
+    assert message.responded
+    assert LeadEvent.objects.filter(event_type=LeadEventType.CONTACT_MESSAGE_RESPONDED).count() == 1
+
+
+def test_lead_capture_writes_one_event():
+    lead = services.lead_capture(email="Walk.In@Example.com", name="Walk In")
+
+    assert lead.source == LeadSource.OTHER
+    assert lead.email == "walk.in@example.com"
+    assert list(lead.events.values_list("event_type", flat=True)) == [LeadEventType.LEAD_CAPTURED]
+
+
+def test_page_session_is_attributed_when_the_visitor_submits():
+    session = services.page_session_record(
+        page="/choices/?utm_source=ig", utm_source="ig", visitor_key="v1"
+    )
+    other = services.page_session_record(page="/", referrer="https://x.test/", visitor_key="v2")
+    assert session.lead is None
+    assert LeadEvent.objects.filter(event_type=LeadEventType.PAGE_SESSION_RECORDED).count() == 2
+
+    services.choices_submit(email="p@example.com", intent="invest", nps=3, visitor_key="v1")
+    later = services.page_session_record(page="/contact/", utm_source="mail", visitor_key="v1")
+
+    lead = UsersLead.objects.get()
+    session.refresh_from_db()
+    other.refresh_from_db()
+    assert session.lead == lead
+    assert later.lead == lead
+    assert other.lead is None
+    assert lead.events.filter(event_type=LeadEventType.PAGE_SESSION_RECORDED).count() == 2
+    assert PageSession.objects.filter(lead=lead).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda: services.choices_submit(email="a@b.co", intent="buy", nps=1), "intent"),
+        (lambda: services.choices_submit(email="a@b.co", intent="invest", nps=11), "nps"),
+        (lambda: services.choices_submit(email="  ", intent="invest", nps=1), "email"),
+        (
+            lambda: services.contact_message_create(
+                name="A", email="a@b.co", subject="s", message="too short"
+            ),
+            "message",
+        ),
+        (
+            lambda: services.early_access_request_create(
+                email="a@b.co", intent_level="SOON", investment_range="BELOW_10K", city="Pune"
+            ),
+            "intent_level",
+        ),
+    ],
+)
+def test_services_refuse_bad_input_and_write_nothing(call, field):
+    with pytest.raises(ValidationError) as excinfo:
+        call()
+
+    assert field in excinfo.value.message_dict
+    assert nothing_written()
