@@ -152,7 +152,7 @@ def live_columns(connection, table: str) -> dict[str, Column]:
         if connection.vendor == "sqlite":
             cursor.execute(f"PRAGMA table_info({connection.ops.quote_name(table)})")
             return {
-                name: Column(type_, not notnull and not pk, default, bool(pk))
+                name: Column(type_.lower(), not notnull and not pk, default, bool(pk))
                 for _cid, name, type_, notnull, default, pk in cursor.fetchall()
             }
         return {

@@ -5,6 +5,7 @@ import logging
 from django.conf import settings
 from django.core.management.base import CommandError
 from django.core.management.commands.migrate import Command as MigrateCommand
+from django.db import DEFAULT_DB_ALIAS
 
 from core.db.backup import BackupError, backup_database
 from core.db.connections import describe_connection, direct_connection
@@ -27,20 +28,24 @@ class Command(MigrateCommand):
             help="In PROD, migrate without taking the backup first (say why in the deploy log).",
         )
 
+    def execute(self, *args, **options):
+        # Wrap execute(), not handle(): the system checks that run first query the database.
+        database = options.get("database") or DEFAULT_DB_ALIAS
+        with direct_connection(database) as direct:
+            if direct and options.get("verbosity", 1) >= 1:
+                self.stdout.write(f"Using the direct connection: {describe_connection(database)}")
+            return super().execute(*args, **options)
+
     def handle(self, *args, **options):
-        database = options["database"]
-        self._backup_database = database
+        self._backup_database = options["database"]
         self._backup_pending = settings.APP_ENVIRONMENT == "PROD" and not options["skip_backup"]
         self.backup_path = None
-        with direct_connection(database) as direct:
-            if direct and options["verbosity"] >= 1:
-                self.stdout.write(f"Using the direct connection: {describe_connection(database)}")
-            if settings.APP_ENVIRONMENT == "PROD" and options["skip_backup"]:
-                self.stdout.write(
-                    self.style.WARNING("PROD: no backup before migrating (--skip-backup).")
-                )
-                logger.warning("migrate in PROD without a backup (--skip-backup)")
-            super().handle(*args, **options)
+        if settings.APP_ENVIRONMENT == "PROD" and options["skip_backup"]:
+            self.stdout.write(
+                self.style.WARNING("PROD: no backup before migrating (--skip-backup).")
+            )
+            logger.warning("migrate in PROD without a backup (--skip-backup)")
+        super().handle(*args, **options)
 
     def migration_progress_callback(self, action, migration=None, fake=False):
         # Called before the first migration is applied or unapplied, and only when there is
