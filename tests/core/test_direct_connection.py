@@ -70,11 +70,12 @@ def test_migrate_without_direct_url_uses_database_url(empty_db):
     assert "Using the direct connection" not in result.stdout
 
 
-def test_drift_check_and_backup_run_over_direct_url(migrated_db, tmp_path):
+def test_drift_check_backup_and_showmigrations_run_over_direct_url(migrated_db, tmp_path):
     env = {"DATABASE_URL": unreachable_url(), "DIRECT_URL": migrated_db.url}
 
     drift = run(["manage.py", "check_drift"], **env)
     backup = run(["manage.py", "dbbackup", "--output-dir", str(tmp_path)], **env)
+    history = run(["manage.py", "showmigrations", "crm"], **env)
 
     assert drift.returncode == 0, drift.stdout + drift.stderr
     assert "No schema drift" in drift.stdout
@@ -82,6 +83,8 @@ def test_drift_check_and_backup_run_over_direct_url(migrated_db, tmp_path):
     written = Path(backup.stdout.strip())
     assert written.parent == tmp_path
     assert written.stat().st_size > 0
+    assert history.returncode == 0, history.stderr
+    assert "[X] 0001_create_organization" in history.stdout
 
 
 SERVE_REQUESTS = """

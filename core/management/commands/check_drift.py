@@ -41,6 +41,10 @@ class Command(BaseCommand):
             self.stdout.write(f"Schema drift in {where}: {len(differences)} difference(s)")
             for line in format_report(differences):
                 self.stdout.write(line)
+            self.stdout.write(
+                "Undo hand-made changes, capture intended ones in a migration, and apply "
+                "pending migrations with `manage.py migrate` (see docs/deploying.md)."
+            )
         else:
             self.stdout.write(
                 self.style.SUCCESS(
