@@ -43,7 +43,9 @@ class ScratchServer:
         return database_from_url(self.url(name), sqlite_path=self.directory / "x", pool=False)
 
     def new_name(self, label: str) -> str:
-        return f"scratch_{os.getpid()}_{label}_{next(_names)}"
+        # Named after the suite's test database, so a leftover says whose it is.
+        base = Path(str(self.params["NAME"])).stem if self.vendor == "postgresql" else "test"
+        return f"{base[:24]}_scratch_{os.getpid()}_{label}_{next(_names)}"
 
     def create(self, label: str, *, template: str | None = None) -> str:
         name = self.new_name(label)
