@@ -30,7 +30,9 @@ DATABASES = {
 DIRECT_URL = env.str("DIRECT_URL", default="")
 # Only management commands (migrate, check_drift, dbbackup, dbrestore) switch to it: core/db/.
 DIRECT_DATABASE = (
-    database_from_url(DIRECT_URL, sqlite_path=BASE_DIR / "db.sqlite3", pool=False)
+    database_from_url(
+        DIRECT_URL, sqlite_path=BASE_DIR / "db.sqlite3", pool=False, setting="DIRECT_URL"
+    )
     if DIRECT_URL
     else None
 )

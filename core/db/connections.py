@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.utils import load_backend
 
@@ -83,6 +84,12 @@ def direct_connection(alias: str = DEFAULT_DB_ALIAS) -> Iterator[bool]:
     if not config or alias != DEFAULT_DB_ALIAS:
         yield False
         return
+    runtime_engine = connections[alias].settings_dict["ENGINE"]
+    if config["ENGINE"] != runtime_engine:
+        raise ImproperlyConfigured(
+            f"The direct connection uses {config['ENGINE']} but the runtime database uses "
+            f"{runtime_engine}; both must name the same database."
+        )
     with connection_swapped(config, alias=alias):
         yield True
 

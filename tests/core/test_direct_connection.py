@@ -129,3 +129,25 @@ def test_runtime_code_never_names_the_direct_url():
     ]
 
     assert offenders == []
+
+
+def test_a_bad_direct_url_stops_start_up_and_names_the_variable():
+    result = run(["manage.py", "check"], DIRECT_URL="mysql://root@127.0.0.1/app")
+
+    assert result.returncode != 0
+    assert "DIRECT_URL must be a postgres:// or sqlite:// URL" in result.stderr
+
+
+def test_a_direct_url_of_another_engine_is_refused_before_migrating(tmp_path):
+    # Given a runtime database on one engine and a direct URL on the other
+    if connection.vendor == "postgresql":
+        env = {"DATABASE_URL": UNREACHABLE_POSTGRES, "DIRECT_URL": f"sqlite:///{tmp_path}/x.db"}
+    else:
+        env = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.db", "DIRECT_URL": UNREACHABLE_POSTGRES}
+
+    result = run(["manage.py", "migrate"], **env)
+
+    # Then migrate stops with a clear message and touches neither
+    assert result.returncode != 0
+    assert "both must name the same database" in result.stderr
+    assert not (tmp_path / "x.db").exists()

@@ -24,6 +24,9 @@ def probe_models(migrated_db):
                 app_label = "core"
                 db_table = "drift_probe_parent"
 
+            def __str__(self) -> str:
+                return self.slug
+
         class Probe(models.Model):
             parent = models.ForeignKey(Parent, on_delete=models.CASCADE)
             loose_parent = models.ForeignKey(
@@ -59,6 +62,9 @@ def probe_models(migrated_db):
                 indexes = [
                     models.Index(fields=["-seen_at", "environment"], name="drift_probe_seen")
                 ]
+
+            def __str__(self) -> str:
+                return self.email
 
         through = Probe._meta.get_field("tags").remote_field.through
         with connection.schema_editor() as editor:
