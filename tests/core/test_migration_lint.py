@@ -2,7 +2,12 @@
 
 from django.db.migrations.loader import MigrationLoader
 
-from config.migration_lint import EXCLUDED_APPS, exception_problems, linter_options
+from config.migration_lint import (
+    EXCLUDED_APPS,
+    EXCLUDED_TESTS,
+    exception_problems,
+    linter_options,
+)
 
 ON_DISK = {
     ("leads", "0001_create_legacy_lead_tables"),
@@ -47,3 +52,16 @@ def test_linter_options_lint_project_apps_and_treat_a_missing_reverse_as_an_erro
     assert options["exclude_apps"] == EXCLUDED_APPS
     assert "RUNPYTHON_REVERSIBLE" in options["warnings_as_errors"]
     assert options["sql_analyser"] == "postgresql"
+
+
+def test_checks_turned_off_project_wide_are_only_index_locking_ones_each_with_a_reason():
+    options = linter_options()
+
+    assert set(options["exclude_migration_tests"]) == set(EXCLUDED_TESTS)
+    assert set(EXCLUDED_TESTS) <= {
+        "CREATE_INDEX",
+        "CREATE_INDEX_EXCLUSIVE",
+        "DROP_INDEX",
+        "REINDEX",
+    }
+    assert all(len(reason.split()) >= 5 for reason in EXCLUDED_TESTS.values())
