@@ -200,6 +200,22 @@ CASES = [
         "foreign key on (content_type_id) -> django_content_type(id) is missing",
     ),
     Case(
+        "add-foreign-key",
+        "ALTER TABLE auth_group ADD CONSTRAINT drift_group_self_fk "
+        "FOREIGN KEY (id) REFERENCES auth_group (id)",
+        sqlite_rebuild(
+            "auth_group",
+            lambda sql: (
+                sql[:-1]
+                + ', CONSTRAINT "drift_group_self_fk" FOREIGN KEY ("id") REFERENCES "auth_group" ("id"))'
+            ),
+        ),
+        "foreign_key_extra",
+        "auth_group",
+        None,
+        "on (id) -> auth_group(id) is not in the models",
+    ),
+    Case(
         "drop-check",
         pg_drop_constraint("django_admin_log", "c", "action_flag"),
         sqlite_rebuild(
