@@ -10,7 +10,6 @@ because a renamed table keeps its old constraint names.
 """
 
 import re
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from django.apps import apps as global_apps
@@ -21,7 +20,6 @@ from django.db.migrations.state import ProjectState
 from django.db.models import NOT_PROVIDED, CheckConstraint, UniqueConstraint
 from django.db.models.fields import AutoFieldMixin
 
-MIGRATIONS = "migrations"
 RECORDER_TABLE = "django_migrations"
 
 
@@ -72,7 +70,8 @@ class Constraint:
         text = KIND_LABELS.get(self.kind, self.kind)
         if self.name and not self.name.startswith(("__", "fk_")):
             text += f" '{self.name}'"
-        text += f" on ({', '.join(self.columns)})"
+        if self.columns:
+            text += f" on ({', '.join(self.columns)})"
         if self.target:
             text += f" -> {self.target[0]}({self.target[1]})"
         return text
@@ -395,7 +394,6 @@ def compare_constraints(connection, table: str, model) -> list[Difference]:
     expected = expected_constraints(connection, model)
     actual = live_constraints(connection, table)
     by_name = {constraint.name: constraint for constraint in actual}
-    missing = []
     for want in expected:
         if want.named_in_models:
             have = by_name.get(want.name)
@@ -543,8 +541,7 @@ def format_report(differences: list[Difference]) -> list[str]:
     if general:
         lines.append("migrations:")
         lines += [f"  - {d.message}" for d in general]
-    tables = Counter(d.table for d in differences if d.table is not None)
-    for table in sorted(tables):
+    for table in sorted({d.table for d in differences if d.table is not None}):
         lines.append(f"table {table}:")
         lines += [f"  - {d.message}" for d in differences if d.table == table]
     return lines
