@@ -394,3 +394,21 @@ def test_database_behind_the_code_reports_only_unapplied_migrations(migrated_db)
     assert [(d.kind, d.name) for d in differences] == [
         ("migration_unapplied", "sessions.0001_initial")
     ]
+
+
+def test_drift_check_of_another_database_by_url(migrated_db, capsys):
+    # Given a changed database, checked by URL (as when checking DEV and PROD in turn)
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE auth_group ADD COLUMN nickname text")
+
+    with pytest.raises(CommandError):
+        call_command("check_drift", "--url", migrated_db.url)
+
+    out = capsys.readouterr().out
+    assert migrated_db.name in out
+    assert "column 'nickname' is not in the models" in out
+
+
+def test_drift_check_with_a_bad_url_says_so(migrated_db):
+    with pytest.raises(CommandError, match="--url must be a postgres:// or sqlite:// URL"):
+        call_command("check_drift", "--url", "mysql://root@127.0.0.1/app")

@@ -1,9 +1,13 @@
 import json
+from pathlib import Path
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
-from core.db.connections import describe_connection, direct_connection
+from config.database import database_from_url
+from core.db.connections import connection_swapped, describe_connection, direct_connection
 from core.db.drift import find_drift, format_report
 
 
@@ -22,14 +26,34 @@ class Command(BaseCommand):
             "--database", default=DEFAULT_DB_ALIAS, help="Database alias to check (default)."
         )
         parser.add_argument(
+            "--url",
+            help=(
+                "Check the database at this postgres:// or sqlite:// URL instead, e.g. DEV and "
+                "PROD in turn from one machine."
+            ),
+        )
+        parser.add_argument(
             "--json",
             action="store_true",
             dest="as_json",
             help="Print the differences as a JSON list.",
         )
 
-    def handle(self, *args, database: str, as_json: bool = False, **options):
-        with direct_connection(database):
+    def handle(self, *args, database: str, as_json: bool = False, url=None, **options):
+        if url:
+            try:
+                config = database_from_url(
+                    url,
+                    sqlite_path=Path(settings.BASE_DIR) / "db.sqlite3",
+                    pool=False,
+                    setting="--url",
+                )
+            except ImproperlyConfigured as exc:
+                raise CommandError(str(exc)) from exc
+            switch = connection_swapped(config, alias=database)
+        else:
+            switch = direct_connection(database)
+        with switch:
             connection = connections[database]
             where = describe_connection(database)
             differences, compared = find_drift(connection)
