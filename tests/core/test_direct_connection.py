@@ -32,7 +32,8 @@ def run(args: list[str], **env: str) -> subprocess.CompletedProcess:
         if not key.startswith(("DJANGO_", "DATABASE_"))
         and key not in ("DIRECT_URL", "APP_ENVIRONMENT", "BACKUP_DIR")
     }
-    clean.update(DJANGO_SETTINGS_MODULE="config.settings.local", **env)
+    clean["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    clean.update(env)
     return subprocess.run(
         [sys.executable, *args], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
     )
@@ -151,3 +152,19 @@ def test_a_direct_url_of_another_engine_is_refused_before_migrating(tmp_path):
     assert result.returncode != 0
     assert "both must name the same database" in result.stderr
     assert not (tmp_path / "x.db").exists()
+
+
+def test_the_test_suite_ignores_a_direct_url_in_the_shell():
+    # Otherwise pytest's own migrate of the test database would run on the direct database.
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.DIRECT_DATABASE, settings.DIRECT_URL)"
+    )
+    result = run(
+        ["-c", code],
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        DIRECT_URL="postgres://postgres@127.0.0.1:5432/the_real_one",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["None", "postgres://postgres@127.0.0.1:5432/the_real_one"]
