@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install clean
+.PHONY: run test lint lint-migrations install clean
 
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
@@ -20,6 +20,11 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# Lints the PostgreSQL SQL of every migration; reviewed exceptions live in config/migration_lint.py.
+lint-migrations: $(VENV)/.installed
+	@case "$$DATABASE_URL" in postgres*) ;; *) echo "lint-migrations needs DATABASE_URL=postgres://... (it lints the PostgreSQL SQL)" >&2; exit 2;; esac
+	DJANGO_SETTINGS_MODULE=config.settings.lint $(BIN)/python manage.py lintmigrations
 
 install: $(VENV)/.installed
 

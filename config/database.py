@@ -9,18 +9,23 @@ POSTGRES_ENGINE = "django.db.backends.postgresql"
 SQLITE_ENGINE = "django.db.backends.sqlite3"
 
 
-def database_from_url(url: str | None, *, sqlite_path: Path, pool: bool = True) -> dict:
-    """Return the DATABASES["default"] dict for ``url``; no URL means the SQLite file."""
+def database_from_url(
+    url: str | None, *, sqlite_path: Path, pool: bool = True, setting: str = "DATABASE_URL"
+) -> dict:
+    """Return the DATABASES["default"] dict for ``url``; no URL means the SQLite file.
+
+    ``setting`` names the environment variable in error messages.
+    """
     if not url:
         config = {"ENGINE": SQLITE_ENGINE, "NAME": str(sqlite_path)}
     else:
         try:
             config = environ.Env.db_url_config(url)
         except Exception as exc:  # django-environ raises several types for bad URLs
-            raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+            raise ImproperlyConfigured(f"{setting} is not a valid database URL: {exc}") from exc
         if config.get("ENGINE") not in (POSTGRES_ENGINE, SQLITE_ENGINE):
             raise ImproperlyConfigured(
-                "DATABASE_URL must be a postgres:// or sqlite:// URL, "
+                f"{setting} must be a postgres:// or sqlite:// URL, "
                 f"got engine {config.get('ENGINE')!r}"
             )
     options = config.setdefault("OPTIONS", {})

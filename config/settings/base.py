@@ -28,6 +28,16 @@ DATABASES = {
 }
 # The non-pooled connection: for migrations and backups only, never for serving requests.
 DIRECT_URL = env.str("DIRECT_URL", default="")
+# Only management commands (migrate, check_drift, dbbackup, dbrestore) switch to it: core/db/.
+DIRECT_DATABASE = (
+    database_from_url(
+        DIRECT_URL, sqlite_path=BASE_DIR / "db.sqlite3", pool=False, setting="DIRECT_URL"
+    )
+    if DIRECT_URL
+    else None
+)
+# Where dbbackup (and migrate in PROD) write backups.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "backups")))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

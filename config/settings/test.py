@@ -1,5 +1,8 @@
 """Settings for the test suite."""
 
+import tempfile
+from pathlib import Path
+
 from .local import *
 
 DEBUG = False
@@ -10,3 +13,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The suite's migrate must run on the test database, never on a direct URL from the shell;
+# tests of the direct connection start manage.py with their own environment.
+DIRECT_DATABASE = None
+# A test that migrates with APP_ENVIRONMENT=PROD must not leave backups in the project.
+BACKUP_DIR = Path(tempfile.gettempdir()) / "leadcrm-test-backups"
