@@ -354,3 +354,62 @@ def test_a_fresh_database_gets_no_content_types_from_the_migration(migrator):
     # Then it wrote nothing (post_migrate will create crm.contact after `migrate`)
     ContentType_ = state.apps.get_model("contenttypes", "ContentType")
     assert not ContentType_.objects.filter(model__in=["learner", "contact"]).exists()
+
+
+STEPS = [
+    ("lms", "0002_rename_learner_foreign_keys_to_contact"),
+    ("lms", "0003_rename_learner_tables_to_crm"),
+    ("crm", "0002_move_learner_models_to_crm_contact"),
+    ("lms", "0004_point_foreign_keys_at_crm_contact"),
+    ("crm", "0003_move_learner_content_types_and_permissions"),
+    ("crm", "0004_add_contact_type_hierarchy_tags_custom_fields"),
+    ("crm", "0005_create_notes_appointments_messages_tasks"),
+]
+
+
+def raw_rows() -> dict[str, list[tuple]]:
+    """The rows of the four person tables, whatever they are called at this step."""
+    tables = table_names()
+    found = {}
+    for legacy, renamed in [
+        ("lms_learner", "crm_contact"),
+        ("lms_learnerintegration", "crm_contactintegration"),
+        ("lms_enrollment", "lms_enrollment"),
+        ("lms_lessonprogress", "lms_lessonprogress"),
+    ]:
+        table = legacy if legacy in tables else renamed
+        with connection.cursor() as cursor:
+            columns = sorted(
+                c.name
+                for c in connection.introspection.get_table_description(cursor, table)
+                if c.name not in ("contact_type", "parent_contact_id", "custom_fields")
+            )
+            cursor.execute(
+                f"SELECT {', '.join(connection.ops.quote_name(c) for c in columns)} "
+                f"FROM {connection.ops.quote_name(table)}"
+            )
+            names = [c.replace("contact_id", "learner_id") for c in columns]
+            found[legacy] = sorted(
+                tuple(sorted(zip(names, map(str, row), strict=True))) for row in cursor.fetchall()
+            )
+    return found
+
+
+def test_every_step_applies_and_reverses_on_its_own(migrator):
+    # Given legacy data
+    state = migrator.apply_initial_migration(LEGACY)
+    build_legacy_dataset(state.apps)
+    before = raw_rows()
+
+    # When each migration is applied one at a time, then unapplied one at a time
+    for step in STEPS:
+        migrator.apply_tested_migration([step])
+        # Then no step loses or changes a row (column names aside)
+        assert raw_rows() == before, step
+    previous = [*LEGACY[:1], *STEPS[:-1]]
+    for step, target in zip(reversed(STEPS), reversed(previous), strict=True):
+        migrator.apply_tested_migration([target])
+        assert raw_rows() == before, f"unapplying {step}"
+
+    # Then the legacy tables are back
+    assert {"lms_learner", "lms_learnerintegration"} <= table_names()
