@@ -123,6 +123,13 @@ def constraint_names(table: str) -> set[str]:
         return set(connection.introspection.get_constraints(cursor, table))
 
 
+def foreign_keys(table: str) -> dict[str, tuple[str, str]]:
+    """Column -> (table, column) it references, as the database declares it."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    return {c["columns"][0]: c["foreign_key"] for c in constraints.values() if c["foreign_key"]}
+
+
 def table_names() -> set[str]:
     with connection.cursor() as cursor:
         return set(connection.introspection.table_names(cursor))
@@ -153,6 +160,11 @@ def test_learners_become_contacts_with_every_row_and_key_and_back(migrator):
     assert "crm_contactintegration_unique_provider_external_id" in constraint_names(
         "crm_contactintegration"
     )
+    # ... and the database's foreign keys point at the contact table
+    assert foreign_keys("lms_enrollment")["contact_id"] == ("crm_contact", "id")
+    assert foreign_keys("lms_lessonprogress")["contact_id"] == ("crm_contact", "id")
+    assert foreign_keys("crm_contactintegration")["contact_id"] == ("crm_contact", "id")
+    assert foreign_keys("crm_contact")["organization_id"] == ("crm_organization", "id")
     # ... and enrollments work through the contact
     Enrollment = new_state.apps.get_model("lms", "Enrollment")
     some = Contact.objects.get(name="Learner 1")
@@ -168,6 +180,8 @@ def test_learners_become_contacts_with_every_row_and_key_and_back(migrator):
     assert not {"crm_contact", "crm_contactintegration", "crm_task"} & tables
     assert "lms_enrollment_unique_learner_course" in constraint_names("lms_enrollment")
     assert "lms_learner_unique_organization_email" in constraint_names("lms_learner")
+    assert foreign_keys("lms_enrollment")["learner_id"] == ("lms_learner", "id")
+    assert foreign_keys("lms_learnerintegration")["learner_id"] == ("lms_learner", "id")
 
 
 def test_unique_rules_still_hold_after_the_rename(migrator):
