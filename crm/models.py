@@ -7,6 +7,7 @@ from django.db.models.functions import Lower
 from django.utils.timezone import now
 
 from crm.custom_fields import validate_custom_fields
+from crm.hierarchy import check_parent
 from crm.lookups import JSONType
 
 # `custom_fields__json_type="object"` in a check constraint, on SQLite and PostgreSQL alike.
@@ -97,8 +98,6 @@ class Contact(models.Model):
         return self.name
 
     def clean(self) -> None:
-        from crm.hierarchy import check_parent
-
         super().clean()
         if self.organization_id is not None:
             check_parent(contact=self, parent=self.parent_contact)
