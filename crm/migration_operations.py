@@ -1,11 +1,11 @@
 """Migration operations that rename in place, so a rename costs the same on any table size.
 
-Django's own ``RenameField`` on a foreign key drops and re-creates the foreign-key constraint on
-PostgreSQL (a scan of the whole table to validate it), and there is no ``RenameConstraint``; a
-``RemoveConstraint`` + ``AddConstraint`` pair rebuilds the unique index. On PostgreSQL these
-operations issue ``ALTER TABLE ... RENAME COLUMN`` / ``RENAME CONSTRAINT`` only: catalog
-changes, no rows touched. SQLite cannot rename a constraint, so there the table is rebuilt from
-the new state (what Django does for most SQLite schema changes anyway).
+Django has no ``RenameConstraint``: a ``RemoveConstraint`` + ``AddConstraint`` pair rebuilds the
+unique index (reads the whole table). And ``RenameField`` leaves the field's old name inside the
+model state's constraints, which breaks the next SQLite table rebuild and the autodetector. On
+PostgreSQL these operations issue ``ALTER TABLE ... RENAME COLUMN`` / ``RENAME CONSTRAINT``
+only: catalog changes, no rows touched. SQLite cannot rename a constraint, so there the table is
+rebuilt from the new state (what Django does for most SQLite schema changes anyway).
 """
 
 from django.db import models

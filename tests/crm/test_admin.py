@@ -15,6 +15,13 @@ from tests.crm.factories import (
 
 pytestmark = pytest.mark.django_db
 
+# The management forms of ContactAdmin's inlines, as a browser posts them with no rows.
+NO_INLINE_ROWS = {
+    f"{prefix}-{field}": "0"
+    for prefix in ("contact_tags", "notes", "tasks", "integrations")
+    for field in ("TOTAL_FORMS", "INITIAL_FORMS")
+}
+
 
 def test_contact_changelist_filters_by_tag_and_type(admin_client):
     tagged = ContactFactory(name="Tagged Person", contact_type=Contact.Type.PATIENT)
@@ -41,10 +48,7 @@ def test_contact_admin_refuses_a_patient_under_a_non_clinic(admin_client):
             "parent_contact": parent.pk,
             "name": "New patient",
             "custom_fields": "{}",
-            "contact_tags-TOTAL_FORMS": "0",
-            "contact_tags-INITIAL_FORMS": "0",
-            "integrations-TOTAL_FORMS": "0",
-            "integrations-INITIAL_FORMS": "0",
+            **NO_INLINE_ROWS,
         },
     )
 
@@ -62,10 +66,7 @@ def test_contact_admin_explains_bad_custom_fields(admin_client):
             "contact_type": "CLINIC",
             "name": clinic.name,
             "custom_fields": '{"chairs": [1, 2]}',
-            "contact_tags-TOTAL_FORMS": "0",
-            "contact_tags-INITIAL_FORMS": "0",
-            "integrations-TOTAL_FORMS": "0",
-            "integrations-INITIAL_FORMS": "0",
+            **NO_INLINE_ROWS,
         },
     )
 
@@ -119,3 +120,24 @@ def test_task_admin_add_takes_the_organization_from_the_contact(admin_client):
     task = Task.objects.get(title="Send invoice")
     assert task.organization_id == contact.organization_id
     assert task.status == Task.Status.PENDING
+
+
+def test_contact_admin_adds_a_patient_under_a_clinic_with_custom_fields(admin_client):
+    clinic = ClinicFactory()
+
+    response = admin_client.post(
+        reverse("admin:crm_contact_add"),
+        {
+            "organization": clinic.organization_id,
+            "contact_type": "PATIENT",
+            "parent_contact": clinic.pk,
+            "name": "New patient",
+            "custom_fields": '{"insurer": "Acme", "visits": 3}',
+            **NO_INLINE_ROWS,
+        },
+    )
+
+    assert response.status_code == 302
+    patient = Contact.objects.get(name="New patient")
+    assert patient.parent_contact == clinic
+    assert patient.custom_fields == {"insurer": "Acme", "visits": 3}
