@@ -196,7 +196,11 @@ class TaskAdmin(ContactRecordAdmin):
     list_select_related = ["contact", "organization", "assignee"]
     search_fields = ["title", "contact__name"]
     readonly_fields = ["organization", "status", "completed_at", "created_at", "updated_at"]
-    actions = ["complete", "cancel"]
+    actions = ["start", "complete", "cancel"]
+
+    @admin.action(description="Mark the selected tasks as in progress")
+    def start(self, request, queryset):
+        _run_service(self, request, queryset, services.task_start, "task", "started")
 
     @admin.action(description="Mark the selected tasks as completed")
     def complete(self, request, queryset):

@@ -11,7 +11,7 @@ from crm.services.contacts import contact_create, contact_move, contact_update
 from crm.services.messages import message_log, message_update_status
 from crm.services.notes import contact_note_create
 from crm.services.tags import contact_add_tags, contact_remove_tags, tag_get_or_create
-from crm.services.tasks import task_assign, task_cancel, task_complete, task_create
+from crm.services.tasks import task_assign, task_cancel, task_complete, task_create, task_start
 
 __all__ = [
     "appointment_cancel",
@@ -32,4 +32,5 @@ __all__ = [
     "task_cancel",
     "task_complete",
     "task_create",
+    "task_start",
 ]

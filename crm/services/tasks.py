@@ -1,4 +1,4 @@
-"""Writes on tasks: create, assign, complete."""
+"""Writes on tasks: create, assign, start, complete, cancel."""
 
 from datetime import datetime
 
@@ -59,6 +59,16 @@ def task_assign(*, task: Task, assignee: AbstractBaseUser | None) -> Task:
     task = _lock_open(task, action="assigned")
     task.assignee = assignee
     task.save(update_fields=["assignee", "updated_at"])
+    return task
+
+
+@transaction.atomic
+def task_start(*, task: Task) -> Task:
+    """Mark a pending task as being worked on."""
+    task = _lock_open(task, action="started")
+    if task.status == Status.PENDING:
+        task.status = Status.IN_PROGRESS
+        task.save(update_fields=["status", "updated_at"])
     return task
 
 

@@ -419,6 +419,17 @@ def test_task_create_assign_complete(staff_user):
     assert task.completed_at is not None
 
 
+def test_task_start_moves_a_pending_task_in_progress_and_leaves_it_there():
+    task = TaskFactory()
+
+    services.task_start(task=task)
+    services.task_start(task=task)
+
+    task.refresh_from_db()
+    assert task.status == Task.Status.IN_PROGRESS
+    assert task.completed_at is None
+
+
 def test_tasks_go_to_active_staff_only():
     outsider = get_user_model().objects.create_user(username="visitor")
     task = TaskFactory()
@@ -441,6 +452,8 @@ def test_a_cancelled_task_cannot_be_completed_or_assigned(staff_user):
         services.task_complete(task=task)
     with pytest.raises(ValidationError):
         services.task_assign(task=task, assignee=staff_user)
+    with pytest.raises(ValidationError, match="cannot be started"):
+        services.task_start(task=task)
 
     task.refresh_from_db()
     assert task.status == Task.Status.CANCELLED
