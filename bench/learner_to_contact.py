@@ -6,8 +6,8 @@
 For each size: a scratch database (dropped afterwards) is migrated to the legacy state, filled
 with N learners and one enrollment each (set-based, generate_series), then
 
-- "rename": lms 0002-0004 + crm 0002-0003 (columns, constraints and tables renamed in place,
-  state moved between apps, content types moved) is timed;
+- "rename": lms 0002-0005 + crm 0002-0003 (columns, constraints, tables, keys and indexes
+  renamed in place, state moved between apps, content types moved) is timed;
 - "new fields": crm 0004-0005 (contact_type, parent, custom fields, tags, CRM tables) is timed
   for contrast: the foreign key, its index and the check constraints read the whole table.
 
@@ -30,7 +30,10 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 LEGACY_TARGETS = [("lms", "0001_create_legacy_lms_schema"), ("crm", "0001_create_organization")]
 OTHER_APPS = ["contenttypes", "auth", "admin", "sessions", "leads"]
-RENAME_TARGET = ("crm", "0003_move_learner_content_types_and_permissions")
+RENAME_TARGETS = [
+    ("crm", "0003_move_learner_content_types_and_permissions"),
+    ("lms", "0005_rename_learner_keys_and_indexes"),
+]
 DEFAULT_SIZES = [10_000, 1_000_000]
 
 
@@ -165,11 +168,12 @@ def child(mode: str, size: int) -> dict:
         return {}
 
     timings = {}
-    for label, args in [("rename", RENAME_TARGET), ("new_fields", ())]:
+    for label, targets in [("rename", RENAME_TARGETS), ("new_fields", [()])]:
         timer = DDLTimer()
         started = time.perf_counter()
         with connection.execute_wrapper(timer):
-            call_command("migrate", *args, verbosity=0)
+            for target in targets:
+                call_command("migrate", *target, verbosity=0)
         timings[f"{label}_s"] = time.perf_counter() - started
         timings[f"{label}_ddl_s"] = timer.seconds
 
