@@ -1,6 +1,7 @@
 """Races the database settles: real threads against PostgreSQL."""
 
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -64,3 +65,31 @@ def test_a_delivery_report_twice_at_once_logs_one_message(postgres_only):
 
     assert errors == []
     assert Message.objects.count() == 1
+
+
+def test_two_crossing_moves_at_once_cannot_make_a_cycle(postgres_only, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from crm.models import Contact
+    from crm.services import contacts
+    from tests.crm.factories import ClinicFactory
+
+    check_parent = contacts.check_parent
+
+    def slow_check_parent(**kwargs):
+        # Hold the gap between checking and saving open, so the two moves overlap for sure.
+        check_parent(**kwargs)
+        time.sleep(0.3)
+
+    monkeypatch.setattr(contacts, "check_parent", slow_check_parent)
+    first = ClinicFactory()
+    second = ClinicFactory(organization=first.organization)
+
+    errors = run_together(
+        lambda: services.contact_move(contact=first, parent=second),
+        lambda: services.contact_move(contact=second, parent=first),
+    )
+
+    assert len(errors) == 1 and isinstance(errors[0], ValidationError)
+    parents = dict(Contact.objects.values_list("pk", "parent_contact_id"))
+    assert [parents[first.pk], parents[second.pk]].count(None) == 1
