@@ -166,6 +166,15 @@ class ContactTag(models.Model):
     def __str__(self) -> str:
         return f"{self.tag_id} on {self.contact_id}"
 
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.contact_id
+            and self.tag_id
+            and self.tag.organization_id != self.contact.organization_id
+        ):
+            raise ValidationError({"tag": "This tag belongs to another organization."})
+
 
 class ContactRecord(models.Model):
     """Fields every CRM record shares: it belongs to a contact and to that contact's organization."""

@@ -141,3 +141,46 @@ def test_contact_admin_adds_a_patient_under_a_clinic_with_custom_fields(admin_cl
     patient = Contact.objects.get(name="New patient")
     assert patient.parent_contact == clinic
     assert patient.custom_fields == {"insurer": "Acme", "visits": 3}
+
+
+def test_contact_admin_refuses_a_tag_of_another_organization(admin_client):
+    clinic = ClinicFactory()
+    foreign_tag = TagFactory(name="elsewhere")
+
+    response = admin_client.post(
+        reverse("admin:crm_contact_change", args=[clinic.pk]),
+        {
+            "organization": clinic.organization_id,
+            "contact_type": "CLINIC",
+            "name": clinic.name,
+            "custom_fields": "{}",
+            **NO_INLINE_ROWS,
+            "contact_tags-TOTAL_FORMS": "1",
+            "contact_tags-0-tag": foreign_tag.pk,
+        },
+    )
+
+    assert response.status_code == 200
+    assert b"another organization" in response.content
+    assert not clinic.tags.exists()
+
+
+def test_contact_admin_tags_a_contact_with_its_organizations_tag(admin_client):
+    clinic = ClinicFactory()
+    tag = TagFactory(organization=clinic.organization, name="vip")
+
+    response = admin_client.post(
+        reverse("admin:crm_contact_change", args=[clinic.pk]),
+        {
+            "organization": clinic.organization_id,
+            "contact_type": "CLINIC",
+            "name": clinic.name,
+            "custom_fields": "{}",
+            **NO_INLINE_ROWS,
+            "contact_tags-TOTAL_FORMS": "1",
+            "contact_tags-0-tag": tag.pk,
+        },
+    )
+
+    assert response.status_code == 302
+    assert list(clinic.tags.all()) == [tag]
