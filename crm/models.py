@@ -1,7 +1,17 @@
 import uuid
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.db.models.functions import Lower
+from django.utils.timezone import now
+
+from crm.custom_fields import validate_custom_fields
+from crm.hierarchy import check_parent
+from crm.lookups import JSONType
+
+# `custom_fields__json_type="object"` in a check constraint, on SQLite and PostgreSQL alike.
+models.JSONField.register_lookup(JSONType)
 
 
 class Organization(models.Model):
@@ -16,7 +26,7 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     type = models.CharField(max_length=16, choices=Type.choices, default=Type.AGENCY)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -24,3 +34,349 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Contact(models.Model):
+    """A person or clinic an organization works with; formerly the LMS `Learner`."""
+
+    class Type(models.TextChoices):
+        CLINIC = "CLINIC", "Clinic"
+        PATIENT = "PATIENT", "Patient"
+        EMPLOYEE = "EMPLOYEE", "Employee"
+        INDIVIDUAL = "INDIVIDUAL", "Individual"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="contacts"
+    )
+    # Rows that existed before the CRM (the learners) became CLINIC in the migration; a contact
+    # created since is an INDIVIDUAL unless told otherwise.
+    contact_type = models.CharField(
+        "type", max_length=16, choices=Type.choices, default=Type.INDIVIDUAL
+    )
+    parent_contact = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name="parent",
+    )
+    name = models.CharField(max_length=200)
+    # NULL, not "", so that many contacts without an email fit the per-organization unique rule.
+    email = models.EmailField(max_length=254, null=True, blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    address = models.CharField(max_length=500, blank=True)
+    timezone = models.CharField(max_length=64, blank=True)
+    custom_fields = models.JSONField(
+        default=dict,
+        blank=True,
+        validators=[validate_custom_fields],
+        help_text='A JSON object of named values, e.g. {"chairs": 4, "insurer": "Acme"}.',
+    )
+    tags = models.ManyToManyField("Tag", through="ContactTag", related_name="contacts", blank=True)
+    created_at = models.DateTimeField(default=now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email"], name="crm_contact_unique_organization_email"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(parent_contact=models.F("id")),
+                name="crm_contact_not_own_parent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(custom_fields__json_type="object"),
+                name="crm_contact_custom_fields_is_object",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.organization_id is not None:
+            check_parent(contact=self, parent=self.parent_contact)
+
+
+class ContactIntegration(models.Model):
+    """A contact's record in an outside system (for example GoHighLevel)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="integrations")
+    provider = models.CharField(max_length=50)
+    external_id = models.CharField(max_length=255)
+    external_data = models.JSONField(default=dict, blank=True)
+    last_sync_at = models.DateTimeField(null=True, blank=True)
+    sync_status = models.CharField(max_length=32, default="active")
+    created_at = models.DateTimeField(default=now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "external_id"],
+                name="crm_contactintegration_unique_provider_external_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.external_id}"
+
+
+class Tag(models.Model):
+    """A label an organization puts on its contacts ("vip", "new patient")."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=50)
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization", Lower("name"), name="crm_tag_unique_organization_name_ci"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ContactTag(models.Model):
+    """One tag on one contact."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="contact_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="contact_tags")
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "tag"], name="crm_contacttag_unique_contact_tag"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag_id} on {self.contact_id}"
+
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.contact_id
+            and self.tag_id
+            and self.tag.organization_id != self.contact.organization_id
+        ):
+            raise ValidationError({"tag": "This tag belongs to another organization."})
+
+
+class ContactRecord(models.Model):
+    """Fields every CRM record shares: it belongs to a contact and to that contact's organization."""
+
+    # Subclasses add `organization` and `contact`; the organization is always the contact's
+    # (the services copy it from the contact, clean() checks it).
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField(default=now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.contact_id:
+            return
+        if self.organization_id is None:
+            self.organization_id = self.contact.organization_id
+        elif self.organization_id != self.contact.organization_id:
+            raise ValidationError(
+                {"contact": "The contact belongs to another organization than this record."}
+            )
+
+
+class ContactNote(ContactRecord):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="contact_notes"
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="notes")
+    content = models.TextField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contact_notes",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["contact", "-created_at"], name="crm_note_contact_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.content[:60]
+
+
+class Appointment(ContactRecord):
+    class Status(models.TextChoices):
+        SCHEDULED = "SCHEDULED", "Scheduled"
+        CONFIRMED = "CONFIRMED", "Confirmed"
+        COMPLETED = "COMPLETED", "Completed"
+        CANCELLED = "CANCELLED", "Cancelled"
+        NO_SHOW = "NO_SHOW", "No-show"
+
+    UPCOMING = (Status.SCHEDULED, Status.CONFIRMED)
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="appointments"
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="appointments")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    start_time = models.DateTimeField()
+    end_time = models.DateTimeField()
+    timezone = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SCHEDULED)
+    location = models.CharField(max_length=300, blank=True)
+    calendar_provider = models.CharField(max_length=50, blank=True)
+    external_event_id = models.CharField(max_length=255, blank=True)
+    reminder_sent = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")),
+                name="crm_appointment_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["calendar_provider", "external_event_id"],
+                condition=~models.Q(external_event_id=""),
+                name="crm_appointment_unique_provider_external_event",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contact", "-start_time"], name="crm_appt_contact_start_idx"),
+            # An organization's calendar only ever looks at what is still to happen.
+            models.Index(
+                fields=["organization", "start_time"],
+                condition=models.Q(status__in=["SCHEDULED", "CONFIRMED"]),
+                name="crm_appt_org_upcoming_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Message(ContactRecord):
+    class Direction(models.TextChoices):
+        INBOUND = "INBOUND", "Inbound"
+        OUTBOUND = "OUTBOUND", "Outbound"
+
+    class Channel(models.TextChoices):
+        EMAIL = "EMAIL", "Email"
+        SMS = "SMS", "SMS"
+        CHAT = "CHAT", "Chat"
+        CALL = "CALL", "Call"
+        SOCIAL = "SOCIAL", "Social"
+
+    class Status(models.TextChoices):
+        SENT = "SENT", "Sent"
+        DELIVERED = "DELIVERED", "Delivered"
+        READ = "READ", "Read"
+        FAILED = "FAILED", "Failed"
+        BOUNCED = "BOUNCED", "Bounced"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="messages"
+    )
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=8, choices=Direction.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    content = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SENT)
+    sent_at = models.DateTimeField(default=now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    provider = models.CharField(max_length=50, blank=True)
+    external_id = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="crm_message_unique_provider_external_id",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contact", "-sent_at"], name="crm_message_contact_sent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} {self.get_channel_display()}"
+
+
+class Task(ContactRecord):
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "Pending"
+        IN_PROGRESS = "IN_PROGRESS", "In progress"
+        COMPLETED = "COMPLETED", "Completed"
+        CANCELLED = "CANCELLED", "Cancelled"
+
+    class Priority(models.TextChoices):
+        LOW = "LOW", "Low"
+        MEDIUM = "MEDIUM", "Medium"
+        HIGH = "HIGH", "High"
+        URGENT = "URGENT", "Urgent"
+
+    OPEN = (Status.PENDING, Status.IN_PROGRESS)
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="tasks")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    due_date = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.MEDIUM)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="crm_tasks",
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="COMPLETED", completed_at__isnull=False)
+                    | (~models.Q(status="COMPLETED") & models.Q(completed_at__isnull=True))
+                ),
+                name="crm_task_completed_at_iff_completed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["contact", "-created_at"], name="crm_task_contact_created_idx"),
+            # "What is due" lists only open tasks.
+            models.Index(
+                fields=["organization", "due_date"],
+                condition=models.Q(status__in=["PENDING", "IN_PROGRESS"]),
+                name="crm_task_org_due_open_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

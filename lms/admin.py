@@ -4,28 +4,9 @@ from lms.models import (
     Chapter,
     Course,
     Enrollment,
-    Learner,
-    LearnerIntegration,
     Lesson,
     LessonProgress,
 )
-
-
-class LearnerIntegrationInline(admin.TabularInline):
-    model = LearnerIntegration
-    extra = 0
-    readonly_fields = ["last_sync_at", "created_at", "updated_at"]
-
-
-@admin.register(Learner)
-class LearnerAdmin(admin.ModelAdmin):
-    list_display = ["name", "email", "phone", "organization", "created_at"]
-    list_filter = ["organization"]
-    list_select_related = ["organization"]
-    search_fields = ["name", "email", "phone"]
-    autocomplete_fields = ["organization"]
-    readonly_fields = ["created_at", "updated_at"]
-    inlines = [LearnerIntegrationInline]
 
 
 class ChapterInline(admin.TabularInline):
@@ -72,19 +53,19 @@ class LessonAdmin(admin.ModelAdmin):
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
-    list_display = ["learner", "course", "status", "amount", "created_at"]
+    list_display = ["contact", "course", "status", "amount", "created_at"]
     list_filter = ["status", "course"]
-    list_select_related = ["learner", "course"]
-    search_fields = ["learner__name", "learner__email", "course__title"]
-    autocomplete_fields = ["learner"]
+    list_select_related = ["contact", "course"]
+    search_fields = ["contact__name", "contact__email", "course__title"]
+    autocomplete_fields = ["contact"]
     readonly_fields = ["created_at", "updated_at"]
 
 
 @admin.register(LessonProgress)
 class LessonProgressAdmin(admin.ModelAdmin):
-    list_display = ["learner", "lesson", "completed", "updated_at"]
+    list_display = ["contact", "lesson", "completed", "updated_at"]
     list_filter = ["completed"]
-    list_select_related = ["learner", "lesson"]
-    search_fields = ["learner__name", "learner__email", "lesson__title"]
-    autocomplete_fields = ["learner"]
+    list_select_related = ["contact", "lesson"]
+    search_fields = ["contact__name", "contact__email", "lesson__title"]
+    autocomplete_fields = ["contact"]
     readonly_fields = ["created_at", "updated_at"]

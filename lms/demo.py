@@ -1,18 +1,11 @@
-"""Demo courses, learners, enrollments and progress."""
+"""Demo courses, and enrollments and progress of crm contacts."""
 
 from decimal import Decimal
 
-from core.demo import days_ago, demo_uuid
-from crm.models import Organization
-from lms.models import (
-    Chapter,
-    Course,
-    Enrollment,
-    Learner,
-    LearnerIntegration,
-    Lesson,
-    LessonProgress,
-)
+from core.demo import demo_uuid
+from crm.demo import contact_id
+from crm.models import Contact, Organization
+from lms.models import Chapter, Course, Enrollment, Lesson, LessonProgress
 
 COURSES = [
     {
@@ -44,39 +37,14 @@ COURSES = [
     },
 ]
 
+# The contacts (from crm.demo) who take courses: organization slug, contact key.
 LEARNERS = [
-    # organization slug, name, email, phone, timezone
-    (
-        "brightsmile-dental",
-        "Asha Verma",
-        "asha@brightsmile.example",
-        "+91 98100 11111",
-        "Asia/Kolkata",
-    ),
-    (
-        "brightsmile-dental",
-        "Rahul Mehta",
-        "rahul@brightsmile.example",
-        "+91 98100 22222",
-        "Asia/Kolkata",
-    ),
-    ("brightsmile-dental", "Front Desk (shared)", None, "+91 98100 33333", ""),
-    (
-        "northwind-wellness",
-        "Grace Okafor",
-        "grace@northwind.example",
-        "+1 415 555 0101",
-        "America/Los_Angeles",
-    ),
-    (
-        "northwind-wellness",
-        "Tom Becker",
-        "tom@northwind.example",
-        "+1 415 555 0102",
-        "America/Los_Angeles",
-    ),
-    # The same email in another organization is a different learner.
-    ("northwind-wellness", "Asha Verma", "asha@brightsmile.example", "", "Asia/Kolkata"),
+    ("brightsmile-dental", "asha"),
+    ("brightsmile-dental", "rahul"),
+    ("brightsmile-dental", "front-desk"),
+    ("northwind-wellness", "grace"),
+    ("northwind-wellness", "tom"),
+    ("northwind-wellness", "asha"),
 ]
 
 
@@ -126,42 +94,24 @@ def seed_courses(organizations: dict[str, Organization]) -> list[Course]:
     return courses
 
 
-def seed_learners(organizations: dict[str, Organization], courses: list[Course]) -> list[Learner]:
-    """Create or refresh demo learners, each enrolled with some lessons done."""
-    learners = []
-    for index, (org_slug, name, email, phone, tz) in enumerate(LEARNERS):
-        learner, _ = Learner.objects.update_or_create(
-            id=demo_uuid("learner", org_slug, name),
-            defaults={
-                "organization": organizations[org_slug],
-                "name": name,
-                "email": email,
-                "phone": phone,
-                "timezone": tz,
-                "address": f"{12 + index} Market Street",
-            },
-            create_defaults={
-                "organization": organizations[org_slug],
-                "name": name,
-                "email": email,
-                "phone": phone,
-                "timezone": tz,
-                "address": f"{12 + index} Market Street",
-                "created_at": days_ago(200 - index * 10),
-            },
-        )
-        learners.append(learner)
+def seed_enrollments(courses: list[Course]) -> list[Contact]:
+    """Enroll the demo contacts in courses, each with some lessons done."""
+    contacts = Contact.objects.in_bulk([contact_id(org, key) for org, key in LEARNERS])
+    enrolled_contacts = []
+    for index, (org_slug, key) in enumerate(LEARNERS):
+        contact = contacts[contact_id(org_slug, key)]
+        enrolled_contacts.append(contact)
         enrolled = courses[: 1 + index % len(courses)]
         for course in enrolled:
             Enrollment.objects.update_or_create(
-                learner=learner,
+                contact=contact,
                 course=course,
                 defaults={
                     "amount": course.price,
                     "status": Enrollment.Status.ACTIVE,
                 },
                 create_defaults={
-                    "id": demo_uuid("enrollment", learner.id, course.slug),
+                    "id": demo_uuid("enrollment", contact.id, course.slug),
                     "amount": course.price,
                     "status": Enrollment.Status.ACTIVE,
                 },
@@ -171,27 +121,17 @@ def seed_learners(organizations: dict[str, Organization], courses: list[Course])
             )
             for lesson_index, lesson in enumerate(lessons[: 2 + index % 3]):
                 LessonProgress.objects.update_or_create(
-                    learner=learner,
+                    contact=contact,
                     lesson=lesson,
                     defaults={"completed": lesson_index % 3 != 2},
                     create_defaults={
-                        "id": demo_uuid("progress", learner.id, lesson.id),
+                        "id": demo_uuid("progress", contact.id, lesson.id),
                         "completed": lesson_index % 3 != 2,
                     },
                 )
-        if email:
-            LearnerIntegration.objects.update_or_create(
-                provider="ghl",
-                external_id=f"ghl-{demo_uuid('ghl', learner.id).hex[:12]}",
-                defaults={
-                    "learner": learner,
-                    "external_data": {"pipeline": "Onboarding", "stage": "Active"},
-                    "last_sync_at": days_ago(1),
-                },
-            )
-    return learners
+    return enrolled_contacts
 
 
 def seed_lms(organizations: dict[str, Organization]) -> None:
     courses = seed_courses(organizations)
-    seed_learners(organizations, courses)
+    seed_enrollments(courses)

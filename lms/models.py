@@ -3,58 +3,7 @@ import uuid
 from django.db import models
 from django.utils.timezone import now
 
-
-class Learner(models.Model):
-    """A person who takes an organization's courses."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey(
-        "crm.Organization", on_delete=models.CASCADE, related_name="learners"
-    )
-    name = models.CharField(max_length=200)
-    # NULL, not "", so that many learners without an email fit the per-organization unique rule.
-    email = models.EmailField(max_length=254, null=True, blank=True)
-    phone = models.CharField(max_length=32, blank=True)
-    address = models.CharField(max_length=500, blank=True)
-    timezone = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(default=now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["organization", "email"], name="lms_learner_unique_organization_email"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class LearnerIntegration(models.Model):
-    """A learner's record in an outside system (for example GoHighLevel)."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="integrations")
-    provider = models.CharField(max_length=50)
-    external_id = models.CharField(max_length=255)
-    external_data = models.JSONField(default=dict, blank=True)
-    last_sync_at = models.DateTimeField(null=True, blank=True)
-    sync_status = models.CharField(max_length=32, default="active")
-    created_at = models.DateTimeField(default=now, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["provider", "external_id"],
-                name="lms_learnerintegration_unique_provider_external_id",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.provider}:{self.external_id}"
+from crm.models import Contact
 
 
 class Course(models.Model):
@@ -151,7 +100,7 @@ class Enrollment(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
-    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="enrollments")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="enrollments")
     amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=now, editable=False)
@@ -160,18 +109,18 @@ class Enrollment(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["learner", "course"], name="lms_enrollment_unique_learner_course"
+                fields=["contact", "course"], name="lms_enrollment_unique_contact_course"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.learner_id} in {self.course_id}"
+        return f"{self.contact_id} in {self.course_id}"
 
 
 class LessonProgress(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="progress")
-    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="lesson_progress")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="lesson_progress")
     completed = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -180,9 +129,9 @@ class LessonProgress(models.Model):
         verbose_name_plural = "lesson progress"
         constraints = [
             models.UniqueConstraint(
-                fields=["learner", "lesson"], name="lms_lessonprogress_unique_learner_lesson"
+                fields=["contact", "lesson"], name="lms_lessonprogress_unique_contact_lesson"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.learner_id} on {self.lesson_id}"
+        return f"{self.contact_id} on {self.lesson_id}"

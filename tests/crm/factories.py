@@ -1,7 +1,19 @@
+from datetime import timedelta
+
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from crm.models import Organization
+from crm.models import (
+    Appointment,
+    Contact,
+    ContactIntegration,
+    ContactNote,
+    Message,
+    Organization,
+    Tag,
+    Task,
+)
 
 
 class OrganizationFactory(DjangoModelFactory):
@@ -11,3 +23,79 @@ class OrganizationFactory(DjangoModelFactory):
     name = factory.Faker("company")
     slug = factory.Sequence(lambda n: f"organization-{n}")
     type = Organization.Type.AGENCY
+
+
+class ContactFactory(DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    organization = factory.SubFactory(OrganizationFactory)
+    contact_type = Contact.Type.INDIVIDUAL
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"contact{n}@example.com")
+    phone = factory.Faker("numerify", text="+91 98### #####")
+    address = factory.Faker("street_address")
+    timezone = "Asia/Kolkata"
+
+
+class ClinicFactory(ContactFactory):
+    contact_type = Contact.Type.CLINIC
+    name = factory.Sequence(lambda n: f"Clinic {n}")
+
+
+class ContactIntegrationFactory(DjangoModelFactory):
+    class Meta:
+        model = ContactIntegration
+
+    contact = factory.SubFactory(ContactFactory)
+    provider = "ghl"
+    external_id = factory.Sequence(lambda n: f"ghl-{n:06d}")
+    external_data = factory.LazyFunction(lambda: {"stage": "Active"})
+
+
+class TagFactory(DjangoModelFactory):
+    class Meta:
+        model = Tag
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"tag-{n}")
+
+
+class ContactNoteFactory(DjangoModelFactory):
+    class Meta:
+        model = ContactNote
+
+    contact = factory.SubFactory(ContactFactory)
+    organization = factory.SelfAttribute("contact.organization")
+    content = factory.Faker("sentence")
+
+
+class AppointmentFactory(DjangoModelFactory):
+    class Meta:
+        model = Appointment
+
+    contact = factory.SubFactory(ContactFactory)
+    organization = factory.SelfAttribute("contact.organization")
+    title = "Check-up"
+    start_time = factory.LazyFunction(lambda: timezone.now() + timedelta(days=2))
+    end_time = factory.LazyAttribute(lambda o: o.start_time + timedelta(minutes=30))
+
+
+class MessageFactory(DjangoModelFactory):
+    class Meta:
+        model = Message
+
+    contact = factory.SubFactory(ContactFactory)
+    organization = factory.SelfAttribute("contact.organization")
+    direction = Message.Direction.OUTBOUND
+    channel = Message.Channel.EMAIL
+    content = factory.Faker("sentence")
+
+
+class TaskFactory(DjangoModelFactory):
+    class Meta:
+        model = Task
+
+    contact = factory.SubFactory(ContactFactory)
+    organization = factory.SelfAttribute("contact.organization")
+    title = factory.Faker("sentence", nb_words=4)

@@ -7,34 +7,10 @@ from lms.models import (
     Chapter,
     Course,
     Enrollment,
-    Learner,
-    LearnerIntegration,
     Lesson,
     LessonProgress,
 )
-from tests.crm.factories import OrganizationFactory
-
-
-class LearnerFactory(DjangoModelFactory):
-    class Meta:
-        model = Learner
-
-    organization = factory.SubFactory(OrganizationFactory)
-    name = factory.Faker("name")
-    email = factory.Sequence(lambda n: f"learner{n}@example.com")
-    phone = factory.Faker("numerify", text="+91 98### #####")
-    address = factory.Faker("street_address")
-    timezone = "Asia/Kolkata"
-
-
-class LearnerIntegrationFactory(DjangoModelFactory):
-    class Meta:
-        model = LearnerIntegration
-
-    learner = factory.SubFactory(LearnerFactory)
-    provider = "ghl"
-    external_id = factory.Sequence(lambda n: f"ghl-{n:06d}")
-    external_data = factory.LazyFunction(lambda: {"stage": "Active"})
+from tests.crm.factories import ContactFactory, OrganizationFactory
 
 
 class CourseFactory(DjangoModelFactory):
@@ -79,7 +55,7 @@ class EnrollmentFactory(DjangoModelFactory):
         model = Enrollment
 
     course = factory.SubFactory(CourseFactory)
-    learner = factory.SubFactory(LearnerFactory)
+    contact = factory.SubFactory(ContactFactory)
     amount = factory.SelfAttribute("course.price")
     status = Enrollment.Status.ACTIVE
 
@@ -89,5 +65,5 @@ class LessonProgressFactory(DjangoModelFactory):
         model = LessonProgress
 
     lesson = factory.SubFactory(LessonFactory)
-    learner = factory.SubFactory(LearnerFactory)
+    contact = factory.SubFactory(ContactFactory)
     completed = True

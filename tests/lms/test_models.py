@@ -1,13 +1,12 @@
 import pytest
 from django.db import IntegrityError, transaction
 
-from lms.models import Enrollment, Learner, LearnerIntegration, LessonProgress
-from tests.crm.factories import OrganizationFactory
+from crm.models import Contact, ContactIntegration
+from lms.models import Enrollment, LessonProgress
+from tests.crm.factories import ContactFactory, ContactIntegrationFactory, OrganizationFactory
 from tests.lms.factories import (
     CourseFactory,
     EnrollmentFactory,
-    LearnerFactory,
-    LearnerIntegrationFactory,
     LessonFactory,
     LessonProgressFactory,
 )
@@ -15,80 +14,80 @@ from tests.lms.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def test_duplicate_learner_email_in_one_organization_is_rejected():
-    first = LearnerFactory(email="asha@example.com")
+def test_duplicate_contact_email_in_one_organization_is_rejected():
+    first = ContactFactory(email="asha@example.com")
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        LearnerFactory(organization=first.organization, email="asha@example.com")
+        ContactFactory(organization=first.organization, email="asha@example.com")
 
-    assert Learner.objects.filter(email="asha@example.com").count() == 1
-
-
-def test_same_learner_email_in_two_organizations_is_allowed():
-    LearnerFactory(email="asha@example.com")
-    LearnerFactory(email="asha@example.com")
-
-    assert Learner.objects.filter(email="asha@example.com").count() == 2
+    assert Contact.objects.filter(email="asha@example.com").count() == 1
 
 
-def test_many_learners_without_email_fit_in_one_organization():
+def test_same_contact_email_in_two_organizations_is_allowed():
+    ContactFactory(email="asha@example.com")
+    ContactFactory(email="asha@example.com")
+
+    assert Contact.objects.filter(email="asha@example.com").count() == 2
+
+
+def test_many_contacts_without_email_fit_in_one_organization():
     organization = OrganizationFactory()
-    LearnerFactory.create_batch(3, organization=organization, email=None)
+    ContactFactory.create_batch(3, organization=organization, email=None)
 
-    assert organization.learners.filter(email__isnull=True).count() == 3
+    assert organization.contacts.filter(email__isnull=True).count() == 3
 
 
-def test_one_enrollment_per_learner_and_course():
+def test_one_enrollment_per_contact_and_course():
     enrollment = EnrollmentFactory()
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        EnrollmentFactory(learner=enrollment.learner, course=enrollment.course)
+        EnrollmentFactory(contact=enrollment.contact, course=enrollment.course)
 
     assert Enrollment.objects.count() == 1
 
 
-def test_one_progress_row_per_learner_and_lesson():
+def test_one_progress_row_per_contact_and_lesson():
     progress = LessonProgressFactory()
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        LessonProgressFactory(learner=progress.learner, lesson=progress.lesson, completed=False)
+        LessonProgressFactory(contact=progress.contact, lesson=progress.lesson, completed=False)
 
     assert LessonProgress.objects.count() == 1
 
 
 def test_integration_is_unique_per_provider_and_external_id():
-    integration = LearnerIntegrationFactory(provider="ghl", external_id="abc")
+    integration = ContactIntegrationFactory(provider="ghl", external_id="abc")
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        LearnerIntegrationFactory(provider="ghl", external_id="abc")
-    LearnerIntegrationFactory(provider="hubspot", external_id="abc", learner=integration.learner)
+        ContactIntegrationFactory(provider="ghl", external_id="abc")
+    ContactIntegrationFactory(provider="hubspot", external_id="abc", contact=integration.contact)
 
-    assert LearnerIntegration.objects.filter(external_id="abc").count() == 2
+    assert ContactIntegration.objects.filter(external_id="abc").count() == 2
 
 
-def test_deleting_a_learner_removes_its_enrollments_progress_and_integrations():
-    learner = LearnerFactory()
-    EnrollmentFactory(learner=learner)
-    LessonProgressFactory(learner=learner)
-    LearnerIntegrationFactory(learner=learner)
+def test_deleting_a_contact_removes_its_enrollments_progress_and_integrations():
+    contact = ContactFactory()
+    EnrollmentFactory(contact=contact)
+    LessonProgressFactory(contact=contact)
+    ContactIntegrationFactory(contact=contact)
     other = EnrollmentFactory()
 
-    learner.delete()
+    contact.delete()
 
-    assert not Enrollment.objects.filter(learner_id=learner.id).exists()
-    assert not LessonProgress.objects.filter(learner_id=learner.id).exists()
-    assert not LearnerIntegration.objects.filter(learner_id=learner.id).exists()
+    assert not Enrollment.objects.filter(contact_id=contact.id).exists()
+    assert not LessonProgress.objects.filter(contact_id=contact.id).exists()
+    assert not ContactIntegration.objects.filter(contact_id=contact.id).exists()
     assert Enrollment.objects.filter(pk=other.pk).exists()
 
 
-def test_deleting_an_organization_removes_its_learners_but_keeps_its_courses():
+def test_deleting_an_organization_removes_its_contacts_but_keeps_its_courses():
     organization = OrganizationFactory()
-    LearnerFactory.create_batch(2, organization=organization)
+    ContactFactory.create_batch(2, organization=organization)
     course = CourseFactory(organization=organization)
 
     organization.delete()
 
-    assert not Learner.objects.filter(organization_id=organization.id).exists()
+    assert not Contact.objects.filter(organization_id=organization.id).exists()
     course.refresh_from_db()
     assert course.organization is None
 
@@ -96,13 +95,13 @@ def test_deleting_an_organization_removes_its_learners_but_keeps_its_courses():
 def test_deleting_a_course_removes_its_chapters_lessons_and_progress():
     lesson = LessonFactory()
     progress = LessonProgressFactory(lesson=lesson)
-    enrollment = EnrollmentFactory(course=lesson.chapter.course, learner=progress.learner)
+    enrollment = EnrollmentFactory(course=lesson.chapter.course, contact=progress.contact)
 
     lesson.chapter.course.delete()
 
     assert not LessonProgress.objects.filter(pk=progress.pk).exists()
     assert not Enrollment.objects.filter(pk=enrollment.pk).exists()
-    assert Learner.objects.filter(pk=progress.learner_id).exists()
+    assert Contact.objects.filter(pk=progress.contact_id).exists()
 
 
 def test_negative_course_price_is_rejected():

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from crm.demo import seed_organizations
+from crm.demo import seed_crm, seed_organizations
 from crm.models import Organization
 from leads.demo import seed_leads
 from lms.demo import seed_lms
@@ -25,6 +25,7 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             organizations = {org.slug: org for org in seed_organizations()}
+            seed_crm(organizations)
             seed_lms(organizations)
             seed_leads()
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))

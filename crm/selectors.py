@@ -1,0 +1,60 @@
+"""CRM reads."""
+
+import heapq
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from django.db.models import QuerySet
+
+from crm.models import Appointment, Contact, ContactNote, Message, Organization, Task
+
+TimelineKind = Literal["note", "appointment", "message", "task"]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: TimelineKind
+    at: datetime
+    record: ContactNote | Appointment | Message | Task
+
+
+def contact_timeline(*, contact: Contact, limit: int = 50) -> list[TimelineEntry]:
+    """Return ``contact``'s latest notes, appointments, messages and tasks, newest first.
+
+    One query per record type (four in all, whatever the history holds): each fetches its own
+    newest ``limit`` rows along the contact's timeline index, and the lists are merged by time.
+    """
+    sources: list[tuple[TimelineKind, QuerySet, str]] = [
+        ("note", ContactNote.objects.select_related("author"), "created_at"),
+        ("appointment", Appointment.objects.all(), "start_time"),
+        ("message", Message.objects.all(), "sent_at"),
+        ("task", Task.objects.select_related("assignee"), "created_at"),
+    ]
+    streams = [
+        [
+            TimelineEntry(kind=kind, at=getattr(record, time_field), record=record)
+            for record in queryset.filter(contact=contact).order_by(f"-{time_field}", "-pk")[:limit]
+        ]
+        for kind, queryset, time_field in sources
+    ]
+    merged = heapq.merge(*streams, key=lambda entry: entry.at, reverse=True)
+    return list(merged)[:limit]
+
+
+def contact_list(
+    *,
+    organization: Organization | None = None,
+    tag: str | None = None,
+    contact_type: str | None = None,
+) -> QuerySet[Contact]:
+    """Return contacts, optionally of one organization, with a tag (any case), of a type."""
+    contacts = Contact.objects.select_related("organization", "parent_contact")
+    if organization is not None:
+        contacts = contacts.filter(organization=organization)
+    if tag:
+        # A contact carries each of its organization's tags at most once: no duplicates.
+        contacts = contacts.filter(tags__name__iexact=tag.strip())
+    if contact_type:
+        contacts = contacts.filter(contact_type=contact_type)
+    return contacts

@@ -1,0 +1,36 @@
+"""CRM writes. Every function is a transaction; the organization always comes from the contact."""
+
+from crm.services.appointments import (
+    appointment_cancel,
+    appointment_complete,
+    appointment_confirm,
+    appointment_mark_no_show,
+    appointment_schedule,
+)
+from crm.services.contacts import contact_create, contact_move, contact_update
+from crm.services.messages import message_log, message_update_status
+from crm.services.notes import contact_note_create
+from crm.services.tags import contact_add_tags, contact_remove_tags, tag_get_or_create
+from crm.services.tasks import task_assign, task_cancel, task_complete, task_create, task_start
+
+__all__ = [
+    "appointment_cancel",
+    "appointment_complete",
+    "appointment_confirm",
+    "appointment_mark_no_show",
+    "appointment_schedule",
+    "contact_add_tags",
+    "contact_create",
+    "contact_move",
+    "contact_note_create",
+    "contact_remove_tags",
+    "contact_update",
+    "message_log",
+    "message_update_status",
+    "tag_get_or_create",
+    "task_assign",
+    "task_cancel",
+    "task_complete",
+    "task_create",
+    "task_start",
+]

@@ -1,0 +1,63 @@
+"""Writes on tags: put tags on a contact and take them off."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from crm.models import Contact, ContactTag, Organization, Tag
+
+MAX_TAG_LENGTH = Tag._meta.get_field("name").max_length
+
+
+def _clean_names(names: Iterable[str]) -> list[str]:
+    if isinstance(names, str):
+        names = [names]
+    cleaned: dict[str, str] = {}
+    for raw in names:
+        name = " ".join(str(raw).split())
+        if not name:
+            raise ValidationError({"tags": "A tag needs a name."})
+        if len(name) > MAX_TAG_LENGTH:
+            raise ValidationError(
+                {"tags": f"A tag name has at most {MAX_TAG_LENGTH} characters: {name[:20]}…"}
+            )
+        cleaned.setdefault(name.lower(), name)
+    return list(cleaned.values())
+
+
+def tag_get_or_create(*, organization: Organization, name: str) -> Tag:
+    """Return the organization's tag called ``name`` (any case), creating it if needed."""
+    (name,) = _clean_names([name])
+    # The case-insensitive unique constraint settles races: get_or_create retries the get.
+    tag, _ = Tag.objects.get_or_create(
+        organization=organization, name__iexact=name, defaults={"name": name}
+    )
+    return tag
+
+
+@transaction.atomic
+def contact_add_tags(*, contact: Contact, names: Iterable[str]) -> list[Tag]:
+    """Tag ``contact`` with each of ``names``; tags it already has stay as they are."""
+    tags = [
+        tag_get_or_create(organization=contact.organization, name=name)
+        for name in _clean_names(names)
+    ]
+    ContactTag.objects.bulk_create(
+        [ContactTag(contact=contact, tag=tag) for tag in tags], ignore_conflicts=True
+    )
+    return tags
+
+
+@transaction.atomic
+def contact_remove_tags(*, contact: Contact, names: Iterable[str]) -> int:
+    """Take the tags called ``names`` (any case) off ``contact``; return how many came off."""
+    names = _clean_names(names)
+    if not names:
+        return 0
+    match = Q()
+    for name in names:
+        match |= Q(tag__name__iexact=name)
+    deleted, _ = ContactTag.objects.filter(match, contact=contact).delete()
+    return deleted

@@ -1,0 +1,186 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.models import Appointment, Contact, Task
+from tests.crm.factories import (
+    AppointmentFactory,
+    ClinicFactory,
+    ContactFactory,
+    TagFactory,
+    TaskFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# The management forms of ContactAdmin's inlines, as a browser posts them with no rows.
+NO_INLINE_ROWS = {
+    f"{prefix}-{field}": "0"
+    for prefix in ("contact_tags", "notes", "tasks", "integrations")
+    for field in ("TOTAL_FORMS", "INITIAL_FORMS")
+}
+
+
+def test_contact_changelist_filters_by_tag_and_type(admin_client):
+    tagged = ContactFactory(name="Tagged Person", contact_type=Contact.Type.PATIENT)
+    tag = TagFactory(organization=tagged.organization, name="vip")
+    tagged.tags.add(tag)
+    ContactFactory(name="Plain Person")
+    url = reverse("admin:crm_contact_changelist")
+
+    by_tag = admin_client.get(url, {"tags__id__exact": tag.pk})
+    by_type = admin_client.get(url, {"contact_type__exact": "PATIENT"})
+
+    assert by_tag.status_code == 200
+    assert b"Tagged Person" in by_tag.content and b"Plain Person" not in by_tag.content
+    assert b"Tagged Person" in by_type.content and b"Plain Person" not in by_type.content
+
+
+def test_contact_admin_refuses_a_patient_under_a_non_clinic(admin_client):
+    parent = ContactFactory(contact_type=Contact.Type.INDIVIDUAL)
+    response = admin_client.post(
+        reverse("admin:crm_contact_add"),
+        {
+            "organization": parent.organization_id,
+            "contact_type": "PATIENT",
+            "parent_contact": parent.pk,
+            "name": "New patient",
+            "custom_fields": "{}",
+            **NO_INLINE_ROWS,
+        },
+    )
+
+    assert response.status_code == 200
+    assert b"can only be placed under a clinic" in response.content
+    assert not Contact.objects.filter(name="New patient").exists()
+
+
+def test_contact_admin_explains_bad_custom_fields(admin_client):
+    clinic = ClinicFactory()
+    response = admin_client.post(
+        reverse("admin:crm_contact_change", args=[clinic.pk]),
+        {
+            "organization": clinic.organization_id,
+            "contact_type": "CLINIC",
+            "name": clinic.name,
+            "custom_fields": '{"chairs": [1, 2]}',
+            **NO_INLINE_ROWS,
+        },
+    )
+
+    assert response.status_code == 200
+    assert b"must hold text, a number" in response.content
+    clinic.refresh_from_db()
+    assert clinic.custom_fields == {}
+
+
+def test_task_admin_action_completes_open_tasks_and_reports_the_rest(admin_client):
+    open_task = TaskFactory()
+    cancelled = TaskFactory(status=Task.Status.CANCELLED)
+
+    response = admin_client.post(
+        reverse("admin:crm_task_changelist"),
+        {"action": "complete", "_selected_action": [open_task.pk, cancelled.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    open_task.refresh_from_db()
+    cancelled.refresh_from_db()
+    assert open_task.status == Task.Status.COMPLETED and open_task.completed_at
+    assert cancelled.status == Task.Status.CANCELLED
+    assert b"cannot be completed" in response.content
+
+
+def test_appointment_admin_actions_cancel_and_confirm(admin_client):
+    to_cancel = AppointmentFactory()
+    to_confirm = AppointmentFactory(start_time=timezone.now() + timedelta(days=3))
+    url = reverse("admin:crm_appointment_changelist")
+
+    admin_client.post(url, {"action": "cancel", "_selected_action": [to_cancel.pk]})
+    admin_client.post(url, {"action": "confirm", "_selected_action": [to_confirm.pk]})
+
+    to_cancel.refresh_from_db()
+    to_confirm.refresh_from_db()
+    assert to_cancel.status == Appointment.Status.CANCELLED
+    assert to_confirm.status == Appointment.Status.CONFIRMED
+
+
+def test_task_admin_add_takes_the_organization_from_the_contact(admin_client):
+    contact = ContactFactory()
+
+    response = admin_client.post(
+        reverse("admin:crm_task_add"),
+        {"contact": contact.pk, "title": "Send invoice", "priority": "MEDIUM"},
+    )
+
+    assert response.status_code == 302
+    task = Task.objects.get(title="Send invoice")
+    assert task.organization_id == contact.organization_id
+    assert task.status == Task.Status.PENDING
+
+
+def test_contact_admin_adds_a_patient_under_a_clinic_with_custom_fields(admin_client):
+    clinic = ClinicFactory()
+
+    response = admin_client.post(
+        reverse("admin:crm_contact_add"),
+        {
+            "organization": clinic.organization_id,
+            "contact_type": "PATIENT",
+            "parent_contact": clinic.pk,
+            "name": "New patient",
+            "custom_fields": '{"insurer": "Acme", "visits": 3}',
+            **NO_INLINE_ROWS,
+        },
+    )
+
+    assert response.status_code == 302
+    patient = Contact.objects.get(name="New patient")
+    assert patient.parent_contact == clinic
+    assert patient.custom_fields == {"insurer": "Acme", "visits": 3}
+
+
+def test_contact_admin_refuses_a_tag_of_another_organization(admin_client):
+    clinic = ClinicFactory()
+    foreign_tag = TagFactory(name="elsewhere")
+
+    response = admin_client.post(
+        reverse("admin:crm_contact_change", args=[clinic.pk]),
+        {
+            "organization": clinic.organization_id,
+            "contact_type": "CLINIC",
+            "name": clinic.name,
+            "custom_fields": "{}",
+            **NO_INLINE_ROWS,
+            "contact_tags-TOTAL_FORMS": "1",
+            "contact_tags-0-tag": foreign_tag.pk,
+        },
+    )
+
+    assert response.status_code == 200
+    assert b"another organization" in response.content
+    assert not clinic.tags.exists()
+
+
+def test_contact_admin_tags_a_contact_with_its_organizations_tag(admin_client):
+    clinic = ClinicFactory()
+    tag = TagFactory(organization=clinic.organization, name="vip")
+
+    response = admin_client.post(
+        reverse("admin:crm_contact_change", args=[clinic.pk]),
+        {
+            "organization": clinic.organization_id,
+            "contact_type": "CLINIC",
+            "name": clinic.name,
+            "custom_fields": "{}",
+            **NO_INLINE_ROWS,
+            "contact_tags-TOTAL_FORMS": "1",
+            "contact_tags-0-tag": tag.pk,
+        },
+    )
+
+    assert response.status_code == 302
+    assert list(clinic.tags.all()) == [tag]
