@@ -89,6 +89,33 @@ class ContactAdmin(admin.ModelAdmin):
     ]
     inlines = [ContactTagInline, ContactNoteInline, OpenTaskInline, ContactIntegrationInline]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A contact stays in its organization: its records, tags and parent all live there.
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "organization"] if obj is not None else readonly
+
+    def save_model(self, request, obj, form, change):
+        # The form has validated; the services write (normalized input, hierarchy lock).
+        if not change:
+            contact = services.contact_create(
+                organization=obj.organization,
+                parent_contact=obj.parent_contact,
+                **{field: getattr(obj, field) for field in services.CONTACT_UPDATABLE_FIELDS},
+            )
+            # The inlines are saved against ``obj``: make it the row the service created.
+            vars(obj).update(vars(contact))
+            return
+        data = {
+            field: getattr(obj, field)
+            for field in form.changed_data
+            if field in services.CONTACT_UPDATABLE_FIELDS
+        }
+        if data:
+            services.contact_update(contact=obj, data=data)
+        if "parent_contact" in form.changed_data:
+            services.contact_move(contact=obj, parent=obj.parent_contact)
+        obj.refresh_from_db()
+
 
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):

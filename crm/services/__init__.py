@@ -7,13 +7,19 @@ from crm.services.appointments import (
     appointment_mark_no_show,
     appointment_schedule,
 )
-from crm.services.contacts import contact_create, contact_move, contact_update
+from crm.services.contacts import (
+    CONTACT_UPDATABLE_FIELDS,
+    contact_create,
+    contact_move,
+    contact_update,
+)
 from crm.services.messages import message_log, message_update_status
 from crm.services.notes import contact_note_create
 from crm.services.tags import contact_add_tags, contact_remove_tags, tag_get_or_create
 from crm.services.tasks import task_assign, task_cancel, task_complete, task_create, task_start
 
 __all__ = [
+    "CONTACT_UPDATABLE_FIELDS",
     "appointment_cancel",
     "appointment_complete",
     "appointment_confirm",

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from crm.hierarchy import check_parent
 from crm.models import Contact, Organization
 
-UPDATABLE_FIELDS = frozenset(
+CONTACT_UPDATABLE_FIELDS = frozenset(
     {"name", "email", "phone", "address", "timezone", "contact_type", "custom_fields"}
 )
 
@@ -68,7 +68,7 @@ def contact_create(
 @transaction.atomic
 def contact_update(*, contact: Contact, data: dict[str, Any]) -> Contact:
     """Change the given fields of ``contact``; the hierarchy has its own service."""
-    unknown = set(data) - UPDATABLE_FIELDS
+    unknown = set(data) - CONTACT_UPDATABLE_FIELDS
     if unknown:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
     contact = Contact.objects.select_for_update().get(pk=contact.pk)

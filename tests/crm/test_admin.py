@@ -184,3 +184,57 @@ def test_contact_admin_tags_a_contact_with_its_organizations_tag(admin_client):
 
     assert response.status_code == 302
     assert list(clinic.tags.all()) == [tag]
+
+
+def test_contact_admin_writes_through_the_services(admin_client, monkeypatch):
+    from crm import services
+
+    clinic = ClinicFactory()
+    patient = ContactFactory(organization=clinic.organization, contact_type=Contact.Type.PATIENT)
+    calls = []
+    for name in ("contact_update", "contact_move"):
+        original = getattr(services, name)
+        monkeypatch.setattr(
+            services,
+            name,
+            lambda *, _original=original, _name=name, **kwargs: (
+                calls.append(_name) or _original(**kwargs)
+            ),
+        )
+
+    response = admin_client.post(
+        reverse("admin:crm_contact_change", args=[patient.pk]),
+        {
+            "contact_type": "PATIENT",
+            "parent_contact": clinic.pk,
+            "name": "  Renamed Patient ",
+            "custom_fields": "{}",
+            **NO_INLINE_ROWS,
+        },
+    )
+
+    assert response.status_code == 302
+    assert calls == ["contact_update", "contact_move"]
+    patient.refresh_from_db()
+    assert patient.name == "Renamed Patient"
+    assert patient.parent_contact == clinic
+
+
+def test_contact_admin_keeps_a_contact_in_its_organization(admin_client):
+    contact = ContactFactory(name="Stays Put")
+    elsewhere = ContactFactory().organization
+
+    response = admin_client.post(
+        reverse("admin:crm_contact_change", args=[contact.pk]),
+        {
+            "organization": elsewhere.pk,
+            "contact_type": contact.contact_type,
+            "name": "Stays Put",
+            "custom_fields": "{}",
+            **NO_INLINE_ROWS,
+        },
+    )
+
+    assert response.status_code == 302
+    contact.refresh_from_db()
+    assert contact.organization_id != elsewhere.pk
