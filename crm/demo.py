@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from django.contrib.auth import get_user_model
+
 from core.demo import days_ago, demo_uuid
 from crm.models import (
     Appointment,
@@ -11,6 +13,7 @@ from crm.models import (
     ContactTag,
     Message,
     Organization,
+    OrganizationMembership,
     Tag,
     Task,
 )
@@ -196,8 +199,29 @@ def seed_organizations() -> list[Organization]:
     return organizations
 
 
+# Staff who work for one organization only (crm/scoping.py): username -> organization slug.
+# Their passwords are set by `ensure_demo_login`; until then they cannot sign in.
+MEMBERS = {"brightsmile.sales": "brightsmile-dental"}
+
+
+def seed_memberships(organizations: dict[str, Organization]) -> None:
+    """Create the demo staff members confined to one organization."""
+    User = get_user_model()
+    for username, org_slug in MEMBERS.items():
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"is_staff": True, "email": f"{username}@example.com"}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        OrganizationMembership.objects.get_or_create(
+            user=user, organization=organizations[org_slug]
+        )
+
+
 def seed_crm(organizations: dict[str, Organization]) -> dict[tuple[str, str], Contact]:
     """Create or refresh the demo contacts with their tags, notes, calendar, messages, tasks."""
+    seed_memberships(organizations)
     contacts = _seed_contacts(organizations)
     for index, ((org_slug, key), contact) in enumerate(sorted(contacts.items())):
         _seed_records(contact, index=index, key=f"{org_slug}/{key}")

@@ -9,6 +9,7 @@ from django.utils.timezone import now
 from crm.custom_fields import validate_custom_fields
 from crm.hierarchy import check_parent
 from crm.lookups import JSONType
+from crm.scoping import OrganizationScopedManager
 
 # `custom_fields__json_type="object"` in a check constraint, on SQLite and PostgreSQL alike.
 models.JSONField.register_lookup(JSONType)
@@ -29,11 +30,45 @@ class Organization(models.Model):
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = OrganizationScopedManager()
+    organization_path = "pk"
+
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+
+class OrganizationMembership(models.Model):
+    """A staff member who works for an organization, and so sees only its records.
+
+    Staff with no membership are platform staff and see every organization (crm/scoping.py).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="organization_memberships",
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    objects = OrganizationScopedManager()
+
+    class Meta:
+        ordering = ["organization", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organization"], name="crm_membership_unique_user_organization"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organization}"
 
 
 class Contact(models.Model):
@@ -78,8 +113,14 @@ class Contact(models.Model):
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = OrganizationScopedManager()
+
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("import_contact", "Can import contacts"),
+            ("export_contact", "Can export contacts"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "email"], name="crm_contact_unique_organization_email"
@@ -116,6 +157,9 @@ class ContactIntegration(models.Model):
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = OrganizationScopedManager()
+    organization_path = "contact__organization"
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -136,6 +180,8 @@ class Tag(models.Model):
     name = models.CharField(max_length=50)
     created_at = models.DateTimeField(default=now, editable=False)
 
+    objects = OrganizationScopedManager()
+
     class Meta:
         ordering = ["name"]
         constraints = [
@@ -155,6 +201,9 @@ class ContactTag(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="contact_tags")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="contact_tags")
     created_at = models.DateTimeField(default=now, editable=False)
+
+    objects = OrganizationScopedManager()
+    organization_path = "contact__organization"
 
     class Meta:
         constraints = [
@@ -214,6 +263,8 @@ class ContactNote(ContactRecord):
         related_name="contact_notes",
     )
 
+    objects = OrganizationScopedManager()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [
@@ -248,6 +299,8 @@ class Appointment(ContactRecord):
     calendar_provider = models.CharField(max_length=50, blank=True)
     external_event_id = models.CharField(max_length=255, blank=True)
     reminder_sent = models.BooleanField(default=False)
+
+    objects = OrganizationScopedManager()
 
     class Meta:
         ordering = ["start_time"]
@@ -309,6 +362,8 @@ class Message(ContactRecord):
     provider = models.CharField(max_length=50, blank=True)
     external_id = models.CharField(max_length=255, blank=True)
 
+    objects = OrganizationScopedManager()
+
     class Meta:
         ordering = ["-sent_at"]
         constraints = [
@@ -356,6 +411,8 @@ class Task(ContactRecord):
         related_name="crm_tasks",
     )
     completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrganizationScopedManager()
 
     class Meta:
         ordering = ["due_date", "-created_at"]

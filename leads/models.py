@@ -97,11 +97,28 @@ class UsersLead(models.Model):
     first_seen_at = models.DateTimeField(default=timezone.now, editable=False)
     last_seen_at = models.DateTimeField(default=timezone.now, editable=False)
     environment = _environment_field()
+    # Set once, by the conversion service, when staff turn the lead into a CRM contact. The
+    # contact may later be deleted; converted_at then still says the lead was converted.
+    converted_contact = models.ForeignKey(
+        "crm.Contact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="converted_leads",
+        # Indexed concurrently in the next migration: users_leads is a live table.
+        db_index=False,
+    )
+    converted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         db_table = "users_leads"
         verbose_name = "lead"
         ordering = ["-last_seen_at"]
+        permissions = [
+            ("convert_userslead", "Can convert a lead into a contact"),
+            ("export_userslead", "Can export leads"),
+        ]
         constraints = [
             # Also serves the plan's idx_users_leads_email: email is its leading column.
             models.UniqueConstraint(
@@ -119,6 +136,18 @@ class UsersLead(models.Model):
                 name="users_leads_seen_in_order",
             ),
             _environment_check("users_leads"),
+            models.CheckConstraint(
+                condition=models.Q(converted_contact__isnull=True)
+                | models.Q(converted_at__isnull=False),
+                name="users_leads_converted_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["converted_contact"],
+                condition=models.Q(converted_contact__isnull=False),
+                name="users_leads_converted_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -239,6 +268,7 @@ class ContactMessage(models.Model):
     class Meta:
         db_table = "contact_messages"
         ordering = ["-created_at"]
+        permissions = [("mark_responded_contactmessage", "Can mark contact messages responded")]
         indexes = [models.Index(fields=["lead"], name="idx_contact_messages_lead_id")]
         constraints = [_environment_check("contact_messages")]
 

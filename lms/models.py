@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.timezone import now
 
 from crm.models import Contact
+from crm.scoping import OrganizationScopedManager
 
 
 class Course(models.Model):
@@ -39,6 +40,8 @@ class Course(models.Model):
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = OrganizationScopedManager()
+
     class Meta:
         ordering = ["title"]
         constraints = [
@@ -57,6 +60,9 @@ class Chapter(models.Model):
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganizationScopedManager()
+    organization_path = "course__organization"
 
     class Meta:
         ordering = ["course", "position"]
@@ -79,6 +85,9 @@ class Lesson(models.Model):
     position = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganizationScopedManager()
+    organization_path = "chapter__course__organization"
 
     class Meta:
         ordering = ["chapter", "position"]
@@ -106,6 +115,9 @@ class Enrollment(models.Model):
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = OrganizationScopedManager()
+    organization_path = "contact__organization"
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -124,6 +136,9 @@ class LessonProgress(models.Model):
     completed = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OrganizationScopedManager()
+    organization_path = "contact__organization"
 
     class Meta:
         verbose_name_plural = "lesson progress"

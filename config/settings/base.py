@@ -124,6 +124,11 @@ REST_FRAMEWORK = {
     },
 }
 
+# Import and export in admin need their own permissions (crm.import_contact,
+# crm.export_contact, leads.export_userslead), granted to the Managers group.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

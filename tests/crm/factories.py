@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import factory
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -11,6 +12,7 @@ from crm.models import (
     ContactNote,
     Message,
     Organization,
+    OrganizationMembership,
     Tag,
     Task,
 )
@@ -99,3 +101,22 @@ class TaskFactory(DjangoModelFactory):
     contact = factory.SubFactory(ContactFactory)
     organization = factory.SelfAttribute("contact.organization")
     title = factory.Faker("sentence", nb_words=4)
+
+
+class StaffUserFactory(DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    is_staff = True
+    password = factory.django.Password("staff-password")
+
+
+class OrganizationMembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = OrganizationMembership
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(StaffUserFactory)

@@ -43,3 +43,17 @@ def test_deleting_a_lead_removes_its_events_but_keeps_its_page_sessions():
     session.refresh_from_db()
     assert session.lead is None
     assert not type(event).objects.exists()
+
+
+def test_a_converted_lead_records_when(db):
+    from django.db import IntegrityError, transaction
+
+    from tests.crm.factories import ContactFactory
+
+    lead = UsersLeadFactory()
+    lead.converted_contact = ContactFactory()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        lead.save(update_fields=["converted_contact"])
+
+    assert UsersLead.objects.get(pk=lead.pk).converted_contact_id is None
