@@ -361,6 +361,8 @@ def _answer_sql(value: str) -> str:
     return (
         f"CASE jsonb_typeof({value}) WHEN 'string' THEN {value} #>> '{{}}' "
         f"WHEN 'boolean' THEN {value}::text WHEN 'null' THEN 'null' "
+        f"WHEN 'number' THEN CASE WHEN {value}::text ~ '[.eE]' "
+        f"THEN pg_temp.leads_0003_py_float({value}::text) ELSE {value}::text END "
         f"ELSE pg_temp.leads_0003_py_json({value}) END"
     )
 
