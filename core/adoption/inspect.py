@@ -137,6 +137,23 @@ def table_shape(cursor, table: str) -> TableShape:
         if name not in constraint_indexes:
             kind = "unique index" if unique else "index"
             keys.add(f"{kind} {name} ({', '.join(_unquoted(col) for col in cols)})")
+    cursor.execute(
+        """
+        SELECT 'trigger ' || t.tgname FROM pg_trigger t
+        JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relname = %s AND NOT t.tgisinternal
+        UNION ALL
+        SELECT 'row level security policy ' || p.polname FROM pg_policy p
+        JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relname = %s
+        UNION ALL
+        SELECT 'row level security enabled' FROM pg_class c
+        JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relname = %s AND c.relrowsecurity
+        """,
+        [table, table, table],
+    )
+    keys.update(line for (line,) in cursor.fetchall())
     return TableShape(columns, frozenset(keys))
 
 

@@ -245,7 +245,7 @@ def inspect(connection) -> Inspection:
         inspection.tables = {table: counts[table] for table in present}  # parents first
         inspection.left_alone = row_counts(cursor, tables - set(present))
         inspection.bad_rows = find_bad_rows(connection, cursor, present)
-        cursor.execute(f'SELECT count(*) FROM "WaitlistEntry" WHERE "userId" IS NOT NULL')
+        cursor.execute('SELECT count(*) FROM "WaitlistEntry" WHERE "userId" IS NOT NULL')
         inspection.facts["linked_waitlist_entries"] = cursor.fetchone()[0]
     return inspection
 

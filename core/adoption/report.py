@@ -52,7 +52,7 @@ def done(result: dict, inspection: Inspection) -> list[str]:
             "(they wrote to the old tables, so adapt them first):"
         )
         for name, definition in inspection.functions.items():
-            lines.append(f"  -- {name}")
-            lines += [f"    {line}" for line in definition.strip().splitlines()]
+            lines.append(f"    -- {name}")
+            lines += [f"    {line}" for line in f"{definition.strip()};".splitlines()]
     lines.append("Next: python manage.py migrate, then python manage.py check_drift.")
     return lines
