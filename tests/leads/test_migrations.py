@@ -285,3 +285,80 @@ def test_backfill_stops_with_a_pointer_on_an_unknown_legacy_value(legacy_state):
         migrator.apply_tested_migration(BACKFILL)
 
     odd.delete()  # so that the fixture's reset can migrate to the latest state
+
+
+USER_LINK_TABLE = "legacy_waitlist_user_link"
+
+
+def user_links() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT waitlist_entry_id::text, user_id, user_email FROM {USER_LINK_TABLE} "
+            "ORDER BY user_id"
+        )
+        return cursor.fetchall()
+
+
+def test_waitlist_links_to_prisma_users_survive_the_round_trip(legacy_state):
+    """adopt_database's side table: into the import events, dropped by 0005, rebuilt by its reverse."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the link table only exists on an adopted PostgreSQL database")
+    migrator, old_state, _ = legacy_state
+    waitlist = {row["email"]: str(row["id"]) for row in snapshot(old_state.apps)["WaitlistEntry"]}
+    priya, sam = waitlist["priya.nair@EXAMPLE.com"], waitlist["sam@example.com"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {USER_LINK_TABLE} (waitlist_entry_id uuid PRIMARY KEY, "
+            "user_id text NOT NULL, user_email text NULL)"
+        )
+        cursor.execute(
+            f"INSERT INTO {USER_LINK_TABLE} VALUES (%s, 'clx0priya', 'Priya@Example.com'), "
+            "(%s, 'clx1sam', NULL)",
+            [priya, sam],
+        )
+    links = user_links()
+
+    state = migrator.apply_tested_migration(GUARD)
+
+    events = state.apps.get_model("leads", "LeadEvent").objects.filter(
+        event_type=IMPORTED, metadata__legacy_table="leads_waitlistentry"
+    )
+    linked = {e.metadata["legacy_record"]["id"]: e.metadata["linked_user"] for e in events}
+    assert linked == {
+        priya: {"id": "clx0priya", "email": "Priya@Example.com"},
+        sam: {"id": "clx1sam", "email": None},
+    }
+    other = state.apps.get_model("leads", "LeadEvent").objects.filter(
+        event_type=IMPORTED, metadata__has_key="linked_user"
+    )
+    assert other.count() == 2
+
+    migrator.apply_tested_migration(DROP)
+    assert USER_LINK_TABLE not in connection.introspection.table_names()
+
+    migrator.apply_tested_migration(CREATE)
+    assert user_links() == links
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {USER_LINK_TABLE}")
+
+
+def test_drop_refuses_while_a_waitlist_link_is_not_in_the_events(legacy_state):
+    if connection.vendor != "postgresql":
+        pytest.skip("the link table only exists on an adopted PostgreSQL database")
+    migrator, old_state, _ = legacy_state
+    (entry, *_) = snapshot(old_state.apps)["WaitlistEntry"]
+    migrator.apply_tested_migration(GUARD)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE {USER_LINK_TABLE} (waitlist_entry_id uuid PRIMARY KEY, "
+            "user_id text NOT NULL, user_email text NULL)"
+        )
+        cursor.execute(f"INSERT INTO {USER_LINK_TABLE} VALUES (%s, 'late', NULL)", [entry["id"]])
+
+    with pytest.raises(RuntimeError, match=f"Refusing to drop {USER_LINK_TABLE}: 1 waitlist"):
+        migrator.apply_tested_migration(DROP)
+
+    assert user_links() == [(str(entry["id"]), "late", None)]
+    assert "leads_waitlistentry" in connection.introspection.table_names()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {USER_LINK_TABLE}")
