@@ -190,6 +190,23 @@ def test_prisma_database_is_adopted_migrated_clean_and_restorable(
         waitlist = events.get(metadata__legacy_table="leads_waitlistentry", lead=priya)
         assert waitlist.metadata["status"] == "approved"
         assert waitlist.metadata["legacy_record"]["user_id"] is None
+        # the link to the Prisma "User" lives on in the import event (leads 0003), and the
+        # side table is gone (leads 0005)
+        assert waitlist.metadata["linked_user"] == {
+            "id": "6f1c1a52-0d55-4c43-9d7e-0d8f3c1b7a01",
+            "email": "priya.nair@example.com",
+        }
+        ravi = events.get(
+            metadata__legacy_table="leads_waitlistentry", lead__email="ravi@example.com"
+        )
+        assert ravi.metadata["linked_user"]["email"] == "ravi@example.com"
+        assert (
+            "linked_user"
+            not in events.get(
+                metadata__legacy_table="leads_waitlistentry", metadata__status="pending"
+            ).metadata
+        )
+        assert prisma.LINK_TABLE not in connection.introspection.table_names()
         if early_access:
             early = events.get(metadata__legacy_table="leads_earlyaccessuser", lead=priya)
             assert early.metadata["preferred_property_type"] == "RESIDENTIAL"
