@@ -11,14 +11,11 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from core.db.backup import backup_database
 
 from . import prisma, supabase
-from .inspect import Inspection
+from .inspect import AdoptionError, Inspection
 
 SOURCES = {prisma.SOURCE: prisma, supabase.SOURCE: supabase}
 ENVIRONMENTS = ("PROD", "DEV")
-
-
-class AdoptionError(Exception):
-    """The database cannot be adopted as it is; nothing was changed."""
+__all__ = ["SOURCES", "ENVIRONMENTS", "AdoptionError", "Inspection", "inspect", "plan", "act"]
 
 
 def inspect(*, source: str, alias: str = DEFAULT_DB_ALIAS) -> Inspection:

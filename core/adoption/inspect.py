@@ -17,6 +17,10 @@ FK_ACTIONS = {
 }
 
 
+class AdoptionError(Exception):
+    """The database cannot be adopted as it is; nothing was changed."""
+
+
 @dataclass(frozen=True)
 class TableShape:
     """A table as the catalogs describe it."""

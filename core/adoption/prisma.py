@@ -213,41 +213,55 @@ def inspect(connection) -> Inspection:
     inspection = Inspection(SOURCE)
     with connection.cursor() as cursor:
         tables = public_tables(cursor)
-        wanted = [name for name in COPIES if name != OPTIONAL or OPTIONAL in tables]
         for name in sorted(tables):
             if name == "django_migrations" or name.startswith(("leads_", "auth_", "django_")):
                 inspection.differences.append(
                     f'table "{name}" already exists: this database is not in the Prisma state '
                     "(already adopted, or a Django database)"
                 )
-        for name in wanted:
-            if name not in tables:
-                inspection.differences.append(f'table "{name}" is missing')
-                continue
-            inspection.differences += compare_table(name, EXPECTED[name], table_shape(cursor, name))
-        present = [name for name in wanted if name in tables]
-        if OPTIONAL in present:
-            live_enums = enum_types(cursor)
-            for enum, labels in ENUMS.items():
-                if live_enums.get(enum) != labels:
-                    inspection.differences.append(
-                        f'enum type "{enum}" is {live_enums.get(enum) or "missing"}; '
-                        f"expected {labels}"
-                    )
-        for constraint, source, target in foreign_keys_into(cursor, set(present)):
-            inspection.differences.append(
-                f'table "{source}" has foreign key {constraint} into "{target}", which the '
-                "adoption would drop"
-            )
+        differences, bad_rows, counts, linked = inspect_lead_tables(connection, cursor, tables)
+        inspection.differences += differences
         if inspection.differences:
             return inspection
-        counts = row_counts(cursor, present)
-        inspection.tables = {table: counts[table] for table in present}  # parents first
-        inspection.left_alone = row_counts(cursor, tables - set(present))
-        inspection.bad_rows = find_bad_rows(connection, cursor, present)
-        cursor.execute('SELECT count(*) FROM "WaitlistEntry" WHERE "userId" IS NOT NULL')
-        inspection.facts["linked_waitlist_entries"] = cursor.fetchone()[0]
+        inspection.tables = counts
+        inspection.left_alone = row_counts(cursor, tables - set(counts))
+        inspection.bad_rows = bad_rows
+        inspection.facts["linked_waitlist_entries"] = linked
     return inspection
+
+
+def inspect_lead_tables(connection, cursor, tables: set[str]):
+    """Check the Prisma lead tables among ``tables``.
+
+    Return (schema differences, unconvertible rows, row counts parents first, linked waitlist
+    entries); the last three are empty when there are differences.
+    """
+    differences = []
+    wanted = [name for name in COPIES if name != OPTIONAL or OPTIONAL in tables]
+    for name in wanted:
+        if name not in tables:
+            differences.append(f'table "{name}" is missing')
+            continue
+        differences += compare_table(name, EXPECTED[name], table_shape(cursor, name))
+    present = [name for name in wanted if name in tables]
+    if OPTIONAL in present:
+        live_enums = enum_types(cursor)
+        for enum, labels in ENUMS.items():
+            if live_enums.get(enum) != labels:
+                differences.append(
+                    f'enum type "{enum}" is {live_enums.get(enum) or "missing"}; expected {labels}'
+                )
+    for constraint, source, target in foreign_keys_into(cursor, set(present)):
+        differences.append(
+            f'table "{source}" has foreign key {constraint} into "{target}", which the '
+            "adoption would drop"
+        )
+    if differences:
+        return differences, [], {}, 0
+    counts = row_counts(cursor, present)
+    bad_rows = find_bad_rows(connection, cursor, present)
+    cursor.execute('SELECT count(*) FROM "WaitlistEntry" WHERE "userId" IS NOT NULL')
+    return differences, bad_rows, {table: counts[table] for table in present}, cursor.fetchone()[0]
 
 
 def find_bad_rows(connection, cursor, tables: list[str]) -> list[str]:
@@ -290,22 +304,7 @@ def plan(connection, inspection: Inspection, environment: str | None) -> list[st
         "apply the migrations the legacy tables start from: "
         + ", ".join(migration_plan(connection, TARGET)),
     ]
-    for table, rows in inspection.tables.items():
-        model_name, _ = COPIES[table]
-        lines.append(
-            f'copy "{table}" ({rows} rows) into leads_{model_name.lower()}: ids TEXT -> uuid, '
-            "camelCase -> snake_case, TIMESTAMP(3) read as UTC -> timestamptz, NULL -> ''"
-            + (", enums -> text choices" if table == OPTIONAL else "")
-        )
-    if OPTIONAL not in inspection.tables:
-        lines.append('"EarlyAccessUser" is absent: leads_earlyaccessuser is created empty')
-    lines.append(
-        f'keep the waitlist\'s link to "User" ({inspection.facts["linked_waitlist_entries"]} '
-        f"entries) in {LINK_TABLE} (user id and email); leads_waitlistentry.user_id stays NULL"
-    )
-    dropped = ", ".join(f'"{table}"' for table in inspection.tables)
-    enums = f" and the enum types {', '.join(ENUMS)}" if OPTIONAL in inspection.tables else ""
-    lines.append(f"drop {dropped}{enums}")
+    lines += lead_table_plan(inspection.tables, inspection.facts["linked_waitlist_entries"])
     lines.append(
         "leave alone (marked as not managed, so check_drift skips them): "
         + ", ".join(f'"{table}"' for table in sorted(inspection.left_alone))
@@ -313,40 +312,69 @@ def plan(connection, inspection: Inspection, environment: str | None) -> list[st
     return lines
 
 
+def lead_table_plan(tables: dict[str, int], linked: int) -> list[str]:
+    lines = []
+    for table, rows in tables.items():
+        model_name, _ = COPIES[table]
+        lines.append(
+            f'copy "{table}" ({rows} rows) into leads_{model_name.lower()}: ids TEXT -> uuid, '
+            "camelCase -> snake_case, TIMESTAMP(3) read as UTC -> timestamptz, NULL -> ''"
+            + (", enums -> text choices" if table == OPTIONAL else "")
+        )
+    if OPTIONAL not in tables:
+        lines.append('"EarlyAccessUser" is absent: leads_earlyaccessuser is created empty')
+    lines.append(
+        f'keep the waitlist\'s link to "User" ({linked} entries) in {LINK_TABLE} (user id '
+        "and email); leads_waitlistentry.user_id stays NULL"
+    )
+    dropped = ", ".join(f'"{table}"' for table in tables)
+    enums = f" and the enum types {', '.join(ENUMS)}" if OPTIONAL in tables else ""
+    lines.append(f"drop {dropped}{enums}")
+    return lines
+
+
 def act(connection, inspection: Inspection, environment: str | None) -> dict:
     """Convert in the caller's transaction; return what was done, in counts."""
-    done = {"migrations": migrate_to(connection, TARGET), "rows": {}}
+    done = {"migrations": migrate_to(connection, TARGET)}
     with connection.cursor() as cursor:
-        for table in inspection.tables:
-            model_name, columns = COPIES[table]
-            target = f"leads_{model_name.lower()}"
-            cursor.execute(
-                f"INSERT INTO {target} ({', '.join(columns)}) "
-                f"SELECT {', '.join(columns.values())} FROM {quote(table)}"
-            )
-            done["rows"][f'"{table}" -> {target}'] = cursor.rowcount
-            if cursor.rowcount != inspection.tables[table]:
-                raise RuntimeError(
-                    f"{table}: {inspection.tables[table]} rows, {cursor.rowcount} copied"
-                )
-        cursor.execute(
-            f"CREATE TABLE {LINK_TABLE} (waitlist_entry_id uuid PRIMARY KEY, "
-            "user_id text NOT NULL, user_email text NULL)"
-        )
-        cursor.execute(
-            f"INSERT INTO {LINK_TABLE} (waitlist_entry_id, user_id, user_email) "
-            'SELECT w."id"::uuid, w."userId", u."email" FROM "WaitlistEntry" w '
-            'LEFT JOIN "User" u ON u."id" = w."userId" WHERE w."userId" IS NOT NULL'
-        )
-        done["rows"][f"waitlist links -> {LINK_TABLE}"] = cursor.rowcount
-        mark_unmanaged(cursor, LINK_TABLE, "read by leads 0003, dropped by leads 0005")
-        # Check the new foreign keys now, and leave no pending trigger events behind.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("DROP TABLE " + ", ".join(quote(table) for table in inspection.tables))
-        done["dropped"] = list(inspection.tables)
-        if OPTIONAL in inspection.tables:
-            cursor.execute("DROP TYPE " + ", ".join(quote(enum) for enum in ENUMS))
-            done["dropped"] += [f"enum {enum}" for enum in ENUMS]
+        done["rows"], done["dropped"] = copy_lead_tables(cursor, inspection.tables)
         for table in inspection.left_alone:
             mark_unmanaged(cursor, table, f"left alone by adopt_database --source {SOURCE}")
     return done
+
+
+def copy_lead_tables(cursor, tables: dict[str, int]) -> tuple[dict, list]:
+    """Copy the Prisma lead tables into the legacy ones (leads 0001 applied), then drop them.
+
+    Return the rows copied per table and what was dropped.
+    """
+    rows = {}
+    for table, expected in tables.items():
+        model_name, columns = COPIES[table]
+        target = f"leads_{model_name.lower()}"
+        cursor.execute(
+            f"INSERT INTO {target} ({', '.join(columns)}) "
+            f"SELECT {', '.join(columns.values())} FROM {quote(table)}"
+        )
+        rows[f'"{table}" -> {target}'] = cursor.rowcount
+        if cursor.rowcount != expected:
+            raise RuntimeError(f"{table}: {expected} rows, {cursor.rowcount} copied")
+    cursor.execute(
+        f"CREATE TABLE {LINK_TABLE} (waitlist_entry_id uuid PRIMARY KEY, "
+        "user_id text NOT NULL, user_email text NULL)"
+    )
+    cursor.execute(
+        f"INSERT INTO {LINK_TABLE} (waitlist_entry_id, user_id, user_email) "
+        'SELECT w."id"::uuid, w."userId", u."email" FROM "WaitlistEntry" w '
+        'LEFT JOIN "User" u ON u."id" = w."userId" WHERE w."userId" IS NOT NULL'
+    )
+    rows[f"waitlist links -> {LINK_TABLE}"] = cursor.rowcount
+    mark_unmanaged(cursor, LINK_TABLE, "read by leads 0003, dropped by leads 0005")
+    # Check the new foreign keys now, and leave no pending trigger events behind.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("DROP TABLE " + ", ".join(quote(table) for table in tables))
+    dropped = list(tables)
+    if OPTIONAL in tables:
+        cursor.execute("DROP TYPE " + ", ".join(quote(enum) for enum in ENUMS))
+        dropped += [f"enum {enum}" for enum in ENUMS]
+    return rows, dropped

@@ -9,10 +9,13 @@ restamped with the environment the database really is. The old tables and the fo
 SECURITY DEFINER functions are dropped; the functions' definitions go into the report.
 """
 
+from django.conf import settings
 from django.db import models
 
+from . import prisma
 from .history import historical_apps, mark_unmanaged, migrate_to, migration_plan
 from .inspect import (
+    AdoptionError,
     Inspection,
     TableShape,
     compare_table,
@@ -27,6 +30,10 @@ from .inspect import (
 
 SOURCE = "comfhutt-supabase"
 TARGET = ("leads", "0005_drop_legacy_lead_tables")
+# With the Prisma-era lead tables still there: they become the legacy tables (leads 0001), the
+# adoption stops at 0002, and migrate's backfill (0003) merges their rows into the leads.
+LEGACY_TARGET = ("leads", "0001_create_legacy_lead_tables")
+NEW_TABLES_TARGET = ("leads", "0002_create_users_leads_tables")
 ASIDE = "leadcrm_adopt_supabase"  # the schema the old tables wait in during the transaction
 FUNCTIONS = [
     "upsert_lead",
@@ -34,7 +41,6 @@ FUNCTIONS = [
     "create_contact_message",
     "create_early_access_request",
 ]
-PRISMA_LEAD_TABLES = ["Lead", "ChoiceResponse", "ContactUs", "WaitlistEntry", "EarlyAccessUser"]
 INTENT_LEVELS = {
     "JUST_EXPLORING": "LOW",
     "INVEST_WITHIN_3_MONTHS": "MEDIUM",
@@ -272,18 +278,26 @@ def inspect(connection) -> Inspection:
         cursor.execute(f"SELECT 1 FROM pg_namespace WHERE nspname = '{ASIDE}'")
         if cursor.fetchone():
             inspection.differences.append(f'schema "{ASIDE}" already exists')
+        prisma_rows, prisma_tables = [], {}
+        if tables & set(prisma.COPIES):
+            differences, prisma_rows, prisma_tables, linked = prisma.inspect_lead_tables(
+                connection, cursor, tables
+            )
+            inspection.differences += differences
+            inspection.facts["linked_waitlist_entries"] = linked
+        inspection.facts["prisma_tables"] = prisma_tables
         if inspection.differences:
             return inspection
         counts = row_counts(cursor, wanted)
         inspection.tables = {table: counts[table] for table in wanted}
-        inspection.left_alone = row_counts(cursor, tables - set(wanted))
+        inspection.left_alone = row_counts(cursor, tables - set(wanted) - set(prisma_tables))
         inspection.functions = {
             f"{name}({functions[name][0]})": functions[name][2] for name in FUNCTIONS
         }
         inspection.other_functions = sorted(
             f"{name}({args})" for name, (args, _, _) in functions.items() if name not in FUNCTIONS
         )
-        inspection.bad_rows = find_bad_rows(connection, cursor)
+        inspection.bad_rows = find_bad_rows(connection, cursor) + prisma_rows
         cursor.execute(f"SELECT count(*), count(DISTINCT {NORMALIZED_EMAIL}) FROM users_leads s")
         inspection.facts["leads"], inspection.facts["people"] = cursor.fetchone()
     return inspection
@@ -353,15 +367,29 @@ def _choices(apps, model: str, field: str) -> list[str]:
 
 def plan(connection, inspection: Inspection, environment: str | None) -> list[str]:
     facts = inspection.facts
+    prisma_tables = facts["prisma_tables"]
+    if prisma_tables and environment != settings.APP_ENVIRONMENT:
+        raise AdoptionError(
+            f"The Prisma-era lead tables are here too; migrate's backfill stamps their rows "
+            f"with APP_ENVIRONMENT ({settings.APP_ENVIRONMENT}), so --environment must be the "
+            f"same (got {environment}). Nothing was changed."
+        )
+    target = NEW_TABLES_TARGET if prisma_tables else TARGET
     lines = [
         "drop the functions " + ", ".join(inspection.functions) + " (definitions in the report)",
         f'move the six tables aside into schema "{ASIDE}"',
-        "apply the lead migrations through 0005 (and what they need): "
-        + ", ".join(migration_plan(connection, TARGET)),
+        "apply the lead migrations through "
+        + target[1][:4]
+        + " (and what they need): "
+        + ", ".join(migration_plan(connection, target)),
+    ]
+    if prisma_tables:
+        lines += prisma.lead_table_plan(prisma_tables, facts["linked_waitlist_entries"])
+    lines.append(
         f"copy users_leads ({facts['leads']} rows) as {facts['people']} leads: emails trimmed "
         "and lower-cased, leads that differ only in case or spacing merged into the earliest "
-        "(one LEAD_EDITED event each, holding the merged rows); NULL name/phone -> ''",
-    ]
+        "(one LEAD_EDITED event each, holding the merged rows); NULL name/phone -> ''"
+    )
     for table, (model, _) in COPIES.items():
         lines.append(
             f"copy {table} ({inspection.tables[table]} rows) into the project's {model}, "
@@ -377,12 +405,10 @@ def plan(connection, inspection: Inspection, environment: str | None) -> list[st
         "whose stamp changes)"
     )
     lines.append(f'drop schema "{ASIDE}" with the old tables')
-    prisma = [table for table in PRISMA_LEAD_TABLES if inspection.left_alone.get(table)]
-    if prisma:
+    if prisma_tables:
         lines.append(
-            "NOT imported: rows of the Prisma-era tables still here ("
-            + ", ".join(f'"{t}" {inspection.left_alone[t]}' for t in prisma)
-            + "); they are left alone"
+            "then `migrate` backfills the Prisma-era rows (leads 0003) into these leads, "
+            "merging by normalized email, and drops the legacy tables (leads 0005)"
         )
     lines.append(
         "leave alone (marked as not managed, so check_drift skips them): "
@@ -411,7 +437,14 @@ def act(connection, inspection: Inspection, environment: str | None) -> dict:
                 [environment],
             )
             restamped += cursor.fetchone()[0]
-        done["migrations"] = migrate_to(connection, TARGET)
+        prisma_tables = inspection.facts["prisma_tables"]
+        if prisma_tables:
+            done["migrations"] = migrate_to(connection, LEGACY_TARGET)
+            rows, done["dropped"] = prisma.copy_lead_tables(cursor, prisma_tables)
+            done["rows"].update(rows)
+            done["migrations"] += migrate_to(connection, NEW_TABLES_TARGET)
+        else:
+            done["migrations"] = migrate_to(connection, TARGET)
         cursor.execute(
             f"""
             CREATE TEMPORARY TABLE adopt_lead_map ON COMMIT DROP AS
@@ -497,7 +530,11 @@ def act(connection, inspection: Inspection, environment: str | None) -> dict:
                 )
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"DROP SCHEMA {ASIDE} CASCADE")
-        done["dropped"] = [f"schema {ASIDE} with the six old tables", *inspection.functions]
+        done["dropped"] = [
+            *done.get("dropped", []),
+            f"schema {ASIDE} with the six old tables",
+            *inspection.functions,
+        ]
         for table in inspection.left_alone:
             mark_unmanaged(cursor, table, f"left alone by adopt_database --source {SOURCE}")
     return done

@@ -488,3 +488,62 @@ def test_supabase_schema_difference_is_refused(source_db):
         adopt(database, "--source", "comfhutt-supabase", "--environment", "PROD")
 
     assert database.fingerprint() == before
+
+
+def test_supabase_database_with_the_prisma_tables_still_there_imports_both(source_db, settings):
+    # Given the Supabase era with the Prisma-era lead tables not yet dropped
+    settings.APP_ENVIRONMENT = "DEV"
+    database = source_db(*PRISMA, *SUPABASE)
+    supabase_ids = {
+        row[0]
+        for row in database.sql("SELECT id FROM lead_events UNION SELECT id FROM users_leads")
+    }
+
+    out = adopt(database, "--source", "comfhutt-supabase", "--environment", "DEV")
+
+    assert "leads.0002_create_users_leads_tables" in out
+    assert '"Lead" -> leads_lead: 3' in out
+    assert database.sql(
+        "SELECT app, name FROM django_migrations WHERE app = 'leads' ORDER BY name"
+    ) == [("leads", "0001_create_legacy_lead_tables"), ("leads", "0002_create_users_leads_tables")]
+    with connection_swapped(database.config):
+        _call("migrate", "--skip-backup", "--verbosity", "0")
+        assert "No schema drift" in _call("check_drift")
+
+        from leads.models import LeadEvent, UsersLead
+
+        # Then both eras' people are one lead per email: the Supabase ones keep their ids
+        emails = sorted(UsersLead.objects.values_list("email", flat=True))
+        assert emails == [
+            "arjun@example.com",
+            "meera@example.com",
+            "priya.nair@example.com",
+            "ravi@example.com",
+            "sam@example.com",
+        ]
+        priya = UsersLead.objects.get(email="priya.nair@example.com")
+        assert str(priya.id) == "10000000-0000-4000-8000-000000000001"
+        # the Prisma waitlist entry (2025-10-01) is earlier than anything in Supabase
+        assert priya.first_seen_at == naive_utc("2025-10-01 08:00:00.250")
+        assert LeadEvent.objects.filter(event_type=IMPORTED).count() == 12
+        assert priya.events.filter(event_type=IMPORTED).count() == 4
+        kept = set(LeadEvent.objects.values_list("id", flat=True)) | set(
+            UsersLead.objects.values_list("id", flat=True)
+        )
+        merged_away = {
+            _uuid("10000000-0000-4000-8000-000000000002"),
+            _uuid("10000000-0000-4000-8000-000000000003"),
+        }
+        assert supabase_ids - kept == merged_away
+
+
+def test_supabase_with_prisma_tables_needs_the_environment_the_backfill_stamps(source_db, settings):
+    settings.APP_ENVIRONMENT = "DEV"
+    database = source_db(*PRISMA, *SUPABASE)
+    before = database.fingerprint()
+
+    with pytest.raises(CommandError, match="--environment must be the same"):
+        adopt(database, "--source", "comfhutt-supabase", "--environment", "PROD")
+
+    assert database.fingerprint() == before
+    assert backups(settings) == []

@@ -49,7 +49,10 @@ class Command(BaseCommand):
                     f"{where} was not adopted: {len(inspection.differences)} schema "
                     f"difference(s), {len(inspection.bad_rows)} row(s) that cannot be converted"
                 )
-            steps = adoption.plan(inspection, environment=environment, alias=database)
+            try:
+                steps = adoption.plan(inspection, environment=environment, alias=database)
+            except adoption.AdoptionError as exc:
+                raise CommandError(str(exc)) from exc
             for line in report.plan(steps, where, source, backup=not skip_backup):
                 self.stdout.write(line)
             if environment and environment != settings.APP_ENVIRONMENT:

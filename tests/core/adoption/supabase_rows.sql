@@ -35,4 +35,4 @@ INSERT INTO lead_events (id, lead_id, event_type, metadata, created_at, environm
  ('60000000-0000-4000-8000-000000000004', '10000000-0000-4000-8000-000000000004', 'CHOICES_SUBMISSION', NULL, '2026-02-02 11:00:00+00', 'DEV'),
  ('60000000-0000-4000-8000-000000000005', '10000000-0000-4000-8000-000000000005', 'CONTACT_FORM_SUBMISSION', '{}', '2026-02-04 12:00:00+00', 'DEV');
 
-INSERT INTO "Property" ("id", "title", "city") VALUES ('prop-1', 'Baner 2BHK', 'Pune');
+INSERT INTO "Property" ("id", "title", "city") VALUES ('prop-1', 'Baner 2BHK', 'Pune') ON CONFLICT DO NOTHING;

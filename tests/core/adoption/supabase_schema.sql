@@ -83,8 +83,8 @@ CREATE INDEX idx_early_access_requests_lead_id ON early_access_requests (lead_id
 CREATE INDEX idx_contact_messages_lead_id ON contact_messages (lead_id);
 CREATE INDEX idx_page_sessions_lead_id ON page_sessions (lead_id);
 
--- The property side, which this project does not model.
-CREATE TABLE "Property" (
+-- The property side, which this project does not model (the Prisma era's, when still here).
+CREATE TABLE IF NOT EXISTS "Property" (
     "id" TEXT NOT NULL,
     "title" TEXT NOT NULL,
     "city" TEXT,
