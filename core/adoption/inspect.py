@@ -21,6 +21,10 @@ class AdoptionError(Exception):
     """The database cannot be adopted as it is; nothing was changed."""
 
 
+class ChangedSinceInspection(Exception):
+    """Rows changed between the inspection and the conversion; the transaction rolls back."""
+
+
 @dataclass(frozen=True)
 class TableShape:
     """A table as the catalogs describe it."""

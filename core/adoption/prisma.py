@@ -10,6 +10,7 @@ from django.db import models
 from .history import historical_apps, mark_unmanaged, migrate_to, migration_plan
 from .inspect import (
     UUID_PATTERN,
+    ChangedSinceInspection,
     Inspection,
     TableShape,
     compare_table,
@@ -335,12 +336,20 @@ def lead_table_plan(tables: dict[str, int], linked: int) -> list[str]:
 
 def act(connection, inspection: Inspection, environment: str | None) -> dict:
     """Convert in the caller's transaction; return what was done, in counts."""
-    done = {"migrations": migrate_to(connection, TARGET)}
     with connection.cursor() as cursor:
+        lock(cursor, inspection.tables)
+        done = {"migrations": migrate_to(connection, TARGET)}
         done["rows"], done["dropped"] = copy_lead_tables(cursor, inspection.tables)
         for table in inspection.left_alone:
             mark_unmanaged(cursor, table, f"left alone by adopt_database --source {SOURCE}")
     return done
+
+
+def lock(cursor, tables) -> None:
+    """Keep the old site's writes out until the transaction ends (reads still work)."""
+    cursor.execute(
+        "LOCK TABLE " + ", ".join(f"public.{quote(t)}" for t in tables) + " IN EXCLUSIVE MODE"
+    )
 
 
 def copy_lead_tables(cursor, tables: dict[str, int]) -> tuple[dict, list]:
@@ -358,7 +367,9 @@ def copy_lead_tables(cursor, tables: dict[str, int]) -> tuple[dict, list]:
         )
         rows[f'"{table}" -> {target}'] = cursor.rowcount
         if cursor.rowcount != expected:
-            raise RuntimeError(f"{table}: {expected} rows, {cursor.rowcount} copied")
+            raise ChangedSinceInspection(
+                f'"{table}": {expected} rows inspected, {cursor.rowcount} copied'
+            )
     cursor.execute(
         f"CREATE TABLE {LINK_TABLE} (waitlist_entry_id uuid PRIMARY KEY, "
         "user_id text NOT NULL, user_email text NULL)"

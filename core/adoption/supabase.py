@@ -16,6 +16,7 @@ from . import prisma
 from .history import historical_apps, mark_unmanaged, migrate_to, migration_plan
 from .inspect import (
     AdoptionError,
+    ChangedSinceInspection,
     Inspection,
     TableShape,
     compare_table,
@@ -424,6 +425,7 @@ def act(connection, inspection: Inspection, environment: str | None) -> dict:
     params = {"environment": environment}
     done = {"rows": {}, "changes": {}}
     with connection.cursor() as cursor:
+        prisma.lock(cursor, [*inspection.tables, *inspection.facts["prisma_tables"]])
         for signature in inspection.functions:
             name, args = signature.split("(", 1)
             cursor.execute(f"DROP FUNCTION public.{quote(name)}({args}")
@@ -479,6 +481,11 @@ def act(connection, inspection: Inspection, environment: str | None) -> dict:
             params,
         )
         done["rows"]["users_leads -> users_leads (after merging)"] = cursor.rowcount
+        if cursor.rowcount != inspection.facts["people"]:
+            raise ChangedSinceInspection(
+                f"users_leads: {inspection.facts['people']} people inspected, "
+                f"{cursor.rowcount} leads made"
+            )
         cursor.execute(
             """
             INSERT INTO lead_events (id, lead_id, event_type, metadata, created_at, environment)
@@ -525,7 +532,7 @@ def act(connection, inspection: Inspection, environment: str | None) -> dict:
             )
             done["rows"][f"{table} -> {table}"] = cursor.rowcount
             if cursor.rowcount != inspection.tables[table]:
-                raise RuntimeError(
+                raise ChangedSinceInspection(
                     f"{table}: {inspection.tables[table]} rows, {cursor.rowcount} copied"
                 )
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

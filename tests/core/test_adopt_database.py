@@ -547,3 +547,23 @@ def test_supabase_with_prisma_tables_needs_the_environment_the_backfill_stamps(s
 
     assert database.fingerprint() == before
     assert backups(settings) == []
+
+
+def test_rows_written_after_the_inspection_roll_the_whole_adoption_back(source_db):
+    database = source_db(*PRISMA)
+    with connection_swapped(database.config):
+        from core import adoption
+        from core.adoption.inspect import ChangedSinceInspection
+
+        inspection = adoption.inspect(source="comfhutt-prisma")
+        # The old site is still running and takes one more contact message
+        database.sql(
+            """INSERT INTO "ContactUs" ("id", "name", "email", "message")
+            VALUES ('d0000000-0000-4000-8000-000000000009', 'Late', 'late@example.com', 'Hi')"""
+        )
+        before = database.fingerprint()
+
+        with pytest.raises(ChangedSinceInspection, match='"ContactUs": 2 rows inspected, 3'):
+            adoption.act(inspection, environment=None)
+
+    assert database.fingerprint() == before

@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, DatabaseError
 
 from core import adoption
 from core.adoption import report
+from core.adoption.inspect import ChangedSinceInspection
 from core.db.backup import BackupError
 from core.db.connections import describe_connection, direct_connection
 
@@ -75,6 +76,12 @@ class Command(BaseCommand):
                     raise CommandError(f"Backup failed, nothing was changed: {exc}") from exc
                 self.stdout.write(self.style.SUCCESS(f"Backup before adopting: {path}"))
                 self.stdout.write(f"  Restore it with: python manage.py dbrestore {path}")
-            result = adoption.act(inspection, environment=environment, alias=database)
+            try:
+                result = adoption.act(inspection, environment=environment, alias=database)
+            except (ChangedSinceInspection, DatabaseError) as exc:
+                raise CommandError(
+                    f"The adoption failed and was rolled back; nothing was changed: {exc}\n"
+                    "If rows changed since the inspection, stop the old site and run it again."
+                ) from exc
         for line in report.done(result, inspection):
             self.stdout.write(line)
