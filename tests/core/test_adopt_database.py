@@ -151,6 +151,11 @@ def test_prisma_database_is_adopted_migrated_clean_and_restorable(
     with connection_swapped(database.config):
         _call("migrate", "--skip-backup", "--verbosity", "0")
         assert "No schema drift" in _call("check_drift")
+        # (only the tables marked as left alone are skipped: a table nobody marked is drift)
+        database.sql("CREATE TABLE stray (id integer)")
+        with pytest.raises(CommandError, match="schema drift: 1 difference"):
+            _call("check_drift")
+        database.sql("DROP TABLE stray")
 
         # and every legacy row is accounted for, as in the backfill tests
         from leads.models import ChoicesResponse, ContactMessage, LeadEvent, UsersLead
