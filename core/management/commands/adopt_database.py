@@ -37,6 +37,11 @@ class Command(BaseCommand):
     def handle(self, *args, source, environment, dry_run, skip_backup, database, **options):
         if source == "comfhutt-supabase" and not environment:
             raise CommandError("--source comfhutt-supabase needs --environment PROD or DEV.")
+        if source == "comfhutt-prisma" and environment:
+            raise CommandError(
+                "--environment is for comfhutt-supabase; for comfhutt-prisma, migrate's "
+                "backfill stamps the rows with APP_ENVIRONMENT."
+            )
         with direct_connection(database):
             where = describe_connection(database)
             try:
