@@ -16,6 +16,7 @@ from django.db import connection
 
 from core.adoption import prisma, supabase
 from core.db.connections import connection_swapped
+from core.db.drift import find_drift
 
 FIXTURES = Path(__file__).parent / "adoption"
 PRISMA = ["prisma_schema.sql", "prisma_rows.sql"]
@@ -97,6 +98,11 @@ def backups(settings) -> list[Path]:
     return sorted(directory.glob("*.dump")) if directory.exists() else []
 
 
+def only_unapplied_migrations() -> bool:
+    differences, _ = find_drift(connection)
+    return bool(differences) and {d.kind for d in differences} == {"migration_unapplied"}
+
+
 def naive_utc(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
@@ -147,8 +153,11 @@ def test_prisma_database_is_adopted_migrated_clean_and_restorable(
     ]
     assert database.sql('SELECT "title" FROM "Property"') == [("Baner 2BHK",)]
 
-    # When migrate runs, then check_drift is clean
+    # Before migrate, the drift check finds nothing but the migrations still to apply
     with connection_swapped(database.config):
+        assert only_unapplied_migrations()
+
+        # When migrate runs, then check_drift is clean
         _call("migrate", "--skip-backup", "--verbosity", "0")
         assert "No schema drift" in _call("check_drift")
         # (only the tables marked as left alone are skipped: a table nobody marked is drift)
@@ -353,6 +362,7 @@ def test_supabase_database_is_adopted_merged_restamped_migrated_clean_and_restor
     ) == [(0,)]
 
     with connection_swapped(database.config):
+        assert only_unapplied_migrations()
         _call("migrate", "--skip-backup", "--verbosity", "0")
         assert "No schema drift" in _call("check_drift")
 
