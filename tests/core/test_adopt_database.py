@@ -582,3 +582,31 @@ def test_rows_written_after_the_inspection_roll_the_whole_adoption_back(source_d
             adoption.act(inspection, environment=None)
 
     assert database.fingerprint() == before
+
+
+def test_adoption_goes_through_direct_url_when_database_url_is_unreachable(source_db):
+    import sys
+
+    database = source_db(*PRISMA)
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_")) and key != "DIRECT_URL"
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        DATABASE_URL="postgres://postgres@127.0.0.1:1/unreachable",
+        DIRECT_URL=database.server.url(database.name),
+    )
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "adopt_database", "--source", "comfhutt-prisma", "--dry-run"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Plan for adopting postgresql {database.name}@" in result.stdout
