@@ -13,7 +13,8 @@ REVIEWED_EXCEPTIONS: dict[str, str] = {
     "leads.0005_drop_legacy_lead_tables": (
         "contract step: drops the five legacy lead tables only after 0003 copied every row into "
         "users_leads and 0004 verified it; no code reads them any more, and the reverse rebuilds "
-        "them from the lead events"
+        "them from the lead events; likewise the adoption's legacy_waitlist_user_link side "
+        "table, once every link is in the import events (checked first)"
     ),
     "lms.0002_rename_learner_foreign_keys_to_contact": (
         "learner becomes contact: renames learner_id to contact_id in place (no copy); the code "

@@ -313,7 +313,7 @@ SQL_FUNCTIONS = [
             s := left(digits, 1)
                 || CASE WHEN length(digits) > 1 THEN '.' || substr(digits, 2) ELSE '' END
                 || 'e' || CASE WHEN point - 1 < 0 THEN '-' ELSE '+' END
-                || lpad(abs(point - 1)::text, 2, '0');
+                || CASE WHEN abs(point - 1) < 10 THEN '0' ELSE '' END || abs(point - 1);
         ELSIF point <= 0 THEN
             s := '0.' || repeat('0', -point) || digits;
         ELSIF point >= length(digits) THEN
@@ -361,6 +361,8 @@ def _answer_sql(value: str) -> str:
     return (
         f"CASE jsonb_typeof({value}) WHEN 'string' THEN {value} #>> '{{}}' "
         f"WHEN 'boolean' THEN {value}::text WHEN 'null' THEN 'null' "
+        f"WHEN 'number' THEN CASE WHEN {value}::text ~ '[.eE]' "
+        f"THEN pg_temp.leads_0003_py_float({value}::text) ELSE {value}::text END "
         f"ELSE pg_temp.leads_0003_py_json({value}) END"
     )
 
