@@ -215,12 +215,16 @@ def _pg_live_tables(connection) -> set[tuple[str, str]]:
 
 def _pg_restore(connection, path: Path) -> RestoreResult:
     env = _pg_env(connection)
-    extra = sorted(_pg_live_tables(connection) - _pg_dump_tables(path, env))
+    live = _pg_live_tables(connection)
+    extra = sorted(live - _pg_dump_tables(path, env))
     # Our own connection would hold locks the restore waits for.
     connection.close()
     quote = connection.ops.quote_name
+    # Every live table goes first, not only the later ones: a table the backup also has may
+    # carry constraints under other names (a converted database), which --clean cannot drop.
     prefix = "".join(
-        f"DROP TABLE IF EXISTS {quote(schema)}.{quote(name)} CASCADE;\n" for schema, name in extra
+        f"DROP TABLE IF EXISTS {quote(schema)}.{quote(name)} CASCADE;\n"
+        for schema, name in sorted(live)
     )
     # NOTICEs ("... does not exist, skipping") are noise; errors still stop psql.
     env["PGOPTIONS"] = (env.get("PGOPTIONS", "") + " -c client_min_messages=warning").strip()

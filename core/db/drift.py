@@ -21,6 +21,9 @@ from django.db.models import NOT_PROVIDED, CheckConstraint, UniqueConstraint
 from django.db.models.fields import AutoFieldMixin
 
 RECORDER_TABLE = "django_migrations"
+# A table whose PostgreSQL comment starts with this belongs to another application sharing
+# the database (adopt_database marks the ones it leaves alone); it is not drift.
+UNMANAGED_TABLE_MARK = "leadcrm: not managed"
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,20 @@ def live_tables(connection) -> set[str]:
             for info in connection.introspection.get_table_list(cursor)
             if info.type in ("t", "p")
         }
+
+
+def unmanaged_tables(connection) -> set[str]:
+    """Return the tables marked as another application's (PostgreSQL table comments)."""
+    if connection.vendor != "postgresql":
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_class c WHERE c.relkind IN ('r', 'p') "
+            "AND pg_catalog.pg_table_is_visible(c.oid) "
+            "AND starts_with(obj_description(c.oid, 'pg_class'), %s)",
+            [UNMANAGED_TABLE_MARK],
+        )
+        return {name for (name,) in cursor.fetchall()}
 
 
 def live_columns(connection, table: str) -> dict[str, Column]:
@@ -518,7 +535,7 @@ def find_drift(connection) -> tuple[list[Difference], int]:
                 f"table is missing (model {models[table]._meta.label})",
             )
         )
-    for table in sorted(tables - set(models) - {RECORDER_TABLE}):
+    for table in sorted(tables - set(models) - {RECORDER_TABLE} - unmanaged_tables(connection)):
         differences.append(
             Difference(
                 "table_extra",
