@@ -186,7 +186,15 @@ def csrf_pair(base_url: str) -> tuple[str, str]:
     """Return (cookie, form token) from a GET of the contact page, as a browser would."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    html = opener.open(f"{base_url}/contact/", timeout=10).read().decode()
+    deadline = time.monotonic() + 90
+    while True:  # the workers may still be booting on a busy machine
+        try:
+            html = opener.open(f"{base_url}/contact/", timeout=30).read().decode()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
     cookie = next(c.value for c in jar if c.name == "csrftoken")
     return cookie, token
