@@ -29,33 +29,49 @@ def lead_edited_event(*, lead: UsersLead, changes: dict, by: str) -> LeadEvent:
     )
 
 
+def _with_client_source(metadata: dict, client_source: str) -> dict:
+    # What the submitting site called itself (the live front-end sends "website").
+    return {**metadata, "client_source": client_source} if client_source else metadata
+
+
 def lead_choices_submitted_event(
-    *, lead: UsersLead, responses: list[ChoicesResponse], created: bool
+    *, lead: UsersLead, responses: list[ChoicesResponse], created: bool, client_source: str = ""
 ) -> LeadEvent:
     return _event(
         lead=lead,
         event_type=LeadEventType.CHOICES_SUBMITTED,
-        metadata={
-            "answers": {response.choice_key: response.choice_value for response in responses},
-            "choices_response_ids": [str(response.id) for response in responses],
-            "new_lead": created,
-        },
+        metadata=_with_client_source(
+            {
+                "answers": {response.choice_key: response.choice_value for response in responses},
+                "choices_response_ids": [str(response.id) for response in responses],
+                "new_lead": created,
+            },
+            client_source,
+        ),
     )
 
 
 def lead_early_access_requested_event(
-    *, lead: UsersLead, request: EarlyAccessRequest, preferred_property_type: str, created: bool
+    *,
+    lead: UsersLead,
+    request: EarlyAccessRequest,
+    preferred_property_type: str,
+    created: bool,
+    client_source: str = "",
 ) -> LeadEvent:
     return _event(
         lead=lead,
         event_type=LeadEventType.EARLY_ACCESS_REQUESTED,
-        metadata={
-            "early_access_request_id": str(request.id),
-            "intent_level": request.intent_level,
-            "investment_range": request.investment_range,
-            "preferred_property_type": preferred_property_type,
-            "new_lead": created,
-        },
+        metadata=_with_client_source(
+            {
+                "early_access_request_id": str(request.id),
+                "intent_level": request.intent_level,
+                "investment_range": request.investment_range,
+                "preferred_property_type": preferred_property_type,
+                "new_lead": created,
+            },
+            client_source,
+        ),
     )
 
 

@@ -1,17 +1,20 @@
 """Writes for lead capture: one atomic service per operation, each leaving one lead event.
 
-A submission finds or creates its lead with insert-or-ignore on the unique
-(email, environment) constraint and then locks that row, so two visitors racing with one
-address end up on one lead and both submissions are kept.
+A submission finds or creates its lead with one INSERT ... ON CONFLICT (email, environment)
+DO UPDATE that applies the merge rules and returns the row, so two visitors racing with one
+address end up on one lead and both submissions are kept. A submission is then three
+statements (the upsert, its own row, its event) between BEGIN and COMMIT, plus the page-session
+claim when the visitor brings a cookie.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from leads import events
 from leads.environment import current_environment
 from leads.models import (
+    EMAIL_MAX_LENGTH,
     ChoiceIntent,
     ChoiceKey,
     ChoicesResponse,
@@ -31,46 +34,78 @@ NPS_MIN, NPS_MAX = 0, 10
 CONTACT_MESSAGE_MIN_LENGTH = 10
 
 
-def lead_upsert(
-    *, email: str, source: str, name: str = "", phone: str = ""
-) -> tuple[UsersLead, bool]:
-    """Return the locked lead for ``email`` in this environment and whether it is new.
+# One statement finds or creates the lead and applies the merge rules. The conflict target is
+# the unique (email, environment) constraint, so concurrent submissions of one address meet on
+# one row (PostgreSQL takes its row lock) instead of racing "look, then insert". A returning
+# lead: last_seen_at moves to the later time, a blank name/phone is filled but a known one is
+# never replaced, and the first source stays. CASE rather than GREATEST: SQLite has no GREATEST.
+_LEAD_UPSERT_SQL = """
+INSERT INTO users_leads (id, email, phone, name, source, first_seen_at, last_seen_at, environment)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (email, environment) DO UPDATE SET
+    last_seen_at = CASE WHEN excluded.last_seen_at > users_leads.last_seen_at
+                        THEN excluded.last_seen_at ELSE users_leads.last_seen_at END,
+    name = CASE WHEN users_leads.name = '' THEN excluded.name ELSE users_leads.name END,
+    phone = CASE WHEN users_leads.phone = '' THEN excluded.phone ELSE users_leads.phone END
+RETURNING id, email, phone, name, source, first_seen_at, last_seen_at, environment
+"""
+_LEAD_UPSERT_FIELDS = (
+    "id",
+    "email",
+    "phone",
+    "name",
+    "source",
+    "first_seen_at",
+    "last_seen_at",
+    "environment",
+)
 
-    A returning lead has ``last_seen_at`` moved and blank name/phone filled; a known value is
-    never replaced by a blank one and the first ``source`` stays. Call inside a transaction.
+
+def lead_email_clean(email: str) -> str:
+    """Return ``email`` normalized, or raise ValidationError when it is blank or too long.
+
+    Lower-casing can lengthen an address ("İ" becomes two characters), so the length is checked
+    after normalizing: a clear error instead of a database error.
     """
     email = normalize_email(email)
     if not email:
         raise ValidationError({"email": "An email address is required."})
-    name, phone = name.strip(), phone.strip()
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise ValidationError(
+            {"email": f"This email address is too long (at most {EMAIL_MAX_LENGTH} characters)."}
+        )
+    return email
+
+
+def lead_upsert(
+    *, email: str, source: str, name: str = "", phone: str = ""
+) -> tuple[UsersLead, bool]:
+    """Return the lead for ``email`` in this environment and whether it is new, in one statement.
+
+    A returning lead has ``last_seen_at`` moved and blank name/phone filled; a known value is
+    never replaced by a blank one and the first ``source`` stays. The row stays locked until
+    the caller's transaction ends; call inside one.
+    """
     now = timezone.now()
-    environment = current_environment()
     candidate = UsersLead(
-        email=email,
-        name=name,
-        phone=phone,
+        email=lead_email_clean(email),
+        name=name.strip(),
+        phone=phone.strip(),
         source=source,
         first_seen_at=now,
         last_seen_at=now,
-        environment=environment,
+        environment=current_environment(),
     )
-    # ON CONFLICT DO NOTHING: a concurrent insert of this email makes ours a no-op (after
-    # waiting for it to commit) instead of an IntegrityError; never "look, then insert".
-    UsersLead.objects.bulk_create([candidate], ignore_conflicts=True)
-    # The row lock serializes the merge below between concurrent submissions.
-    lead = UsersLead.objects.select_for_update().get(email=email, environment=environment)
-    if lead.pk == candidate.pk:
-        return lead, True
-    update_fields = ["last_seen_at"]
-    lead.last_seen_at = max(lead.last_seen_at, now)
-    if name and not lead.name:
-        lead.name = name
-        update_fields.append("name")
-    if phone and not lead.phone:
-        lead.phone = phone
-        update_fields.append("phone")
-    lead.save(update_fields=update_fields)
-    return lead, False
+    connection = connections[router.db_for_write(UsersLead)]
+    params = [
+        UsersLead._meta.get_field(field).get_db_prep_save(getattr(candidate, field), connection)
+        for field in _LEAD_UPSERT_FIELDS
+    ]
+    # A raw queryset converts the returned columns like any query (UUIDs and datetimes on
+    # SQLite) and builds the model instance.
+    (lead,) = UsersLead.objects.using(connection.alias).raw(_LEAD_UPSERT_SQL, params)
+    # Our freshly generated id came back only if our row was the one inserted.
+    return lead, lead.pk == candidate.pk
 
 
 def page_sessions_attribute(*, lead: UsersLead, visitor_key: str) -> int:
@@ -125,27 +160,38 @@ def lead_update(*, lead: UsersLead, name: str, phone: str, by: str) -> UsersLead
 
 @transaction.atomic
 def choices_submit(
-    *, email: str, intent: str, nps: int, name: str = "", visitor_key: str = ""
+    *,
+    email: str,
+    intent: str,
+    nps: int | None = None,
+    name: str = "",
+    visitor_key: str = "",
+    client_source: str = "",
 ) -> list[ChoicesResponse]:
-    """Store one questionnaire: one ``choices_responses`` row per answer, on the lead."""
+    """Store one questionnaire: one ``choices_responses`` row per answer, on the lead.
+
+    ``nps`` is optional (the live front-end may leave it out): no score, no ``nps`` row.
+    ``client_source`` is what the submitting site says it is; it goes into the event.
+    """
     if intent not in ChoiceIntent.values:
         raise ValidationError({"intent": f"Unknown intent {intent!r}."})
-    if not NPS_MIN <= nps <= NPS_MAX:
+    if nps is not None and not NPS_MIN <= nps <= NPS_MAX:
         raise ValidationError({"nps": f"The score must be between {NPS_MIN} and {NPS_MAX}."})
     lead, created = lead_upsert(email=email, source=LeadSource.CHOICES, name=name)
     now = timezone.now()
+    answers = [(ChoiceKey.INTENT, intent)]
+    if nps is not None:
+        answers.append((ChoiceKey.NPS, str(nps)))
     responses = ChoicesResponse.objects.bulk_create(
         [
-            ChoicesResponse(
-                lead=lead, choice_key=ChoiceKey.INTENT, choice_value=intent, created_at=now
-            ),
-            ChoicesResponse(
-                lead=lead, choice_key=ChoiceKey.NPS, choice_value=str(nps), created_at=now
-            ),
+            ChoicesResponse(lead=lead, choice_key=key, choice_value=value, created_at=now)
+            for key, value in answers
         ]
     )
     page_sessions_attribute(lead=lead, visitor_key=visitor_key)
-    events.lead_choices_submitted_event(lead=lead, responses=responses, created=created)
+    events.lead_choices_submitted_event(
+        lead=lead, responses=responses, created=created, client_source=client_source
+    )
     return responses
 
 
@@ -155,13 +201,17 @@ def early_access_request_create(
     email: str,
     intent_level: str,
     investment_range: str,
-    city: str,
+    city: str = "",
     name: str = "",
     preferred_property_type: str = "",
     notes: str = "",
     visitor_key: str = "",
+    client_source: str = "",
 ) -> EarlyAccessRequest:
-    """Store an early-access request; the preferred property type goes into the event."""
+    """Store an early-access request; the preferred property type goes into the event.
+
+    ``city`` is blank when the live front-end sends the request (its form has none).
+    """
     if intent_level not in IntentLevel.values:
         raise ValidationError({"intent_level": f"Unknown intent {intent_level!r}."})
     if investment_range not in InvestmentRange.values:
@@ -182,6 +232,7 @@ def early_access_request_create(
         request=request,
         preferred_property_type=preferred_property_type,
         created=created,
+        client_source=client_source,
     )
     return request
 
@@ -191,12 +242,15 @@ def contact_message_create(
     *,
     name: str,
     email: str,
-    subject: str,
     message: str,
+    subject: str = "",
     phone: str = "",
     visitor_key: str = "",
 ) -> ContactMessage:
-    """Store a contact-us message; name and phone go on the lead, the text on the message."""
+    """Store a contact-us message; name and phone go on the lead, the text on the message.
+
+    ``subject`` is blank when the live front-end sends the message (its form has none).
+    """
     message = message.strip()
     if len(message) < CONTACT_MESSAGE_MIN_LENGTH:
         raise ValidationError(

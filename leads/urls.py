@@ -20,4 +20,12 @@ urlpatterns = [
     path("api/early-access/", apis.EarlyAccessRequestApi.as_view(), name="api_early_access"),
     path("api/contact/", apis.ContactMessageApi.as_view(), name="api_contact"),
     path("api/page-sessions/", apis.PageSessionRecordApi.as_view(), name="api_page_sessions"),
+    # The live front-end posts to these paths without a trailing slash (CLIENT-CONTRACT.md).
+    path("api/choices", apis.ChoicesSubmitApi.as_view(), name="api_choices_client"),
+    path(
+        "api/early-access",
+        apis.EarlyAccessRequestApi.as_view(),
+        name="api_early_access_client",
+    ),
+    path("api/contact", apis.ContactMessageApi.as_view(), name="api_contact_client"),
 ]

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from leads import services
 from leads.forms import HONEYPOT_FIELD, ChoicesForm, ContactForm, EarlyAccessForm
 from leads.throttling import CHOICES_SCOPE, CONTACT_SCOPE, EARLY_ACCESS_SCOPE, rate_limit_allows
-from leads.visitors import remember_visitor, visitor_key_for
+from leads.visitors import visitor_key_from_request
 
 RATE_LIMITED_MESSAGE = (
     "You have sent this form several times in a short while. Please try again in a minute."
@@ -42,14 +42,13 @@ def _lead_form_page(request: HttpRequest, page: LeadPage) -> HttpResponse:
         elif form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != HONEYPOT_FIELD}
             try:
-                page.submit(**data, visitor_key=visitor_key_for(request))
+                # Only a visitor who already has a cookie has page sessions to claim.
+                page.submit(**data, visitor_key=visitor_key_from_request(request))
             except ValidationError as exc:  # the service's own checks, shown like the form's
                 form.add_error(None, exc)
                 status = 400
             else:
-                response = redirect(page.thanks_url_name)
-                remember_visitor(request, response)
-                return response
+                return redirect(page.thanks_url_name)
         else:
             status = 400
     else:

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "django_filters",
+    "corsheaders",
     "core",
     "crm",
     "lms",
@@ -58,6 +59,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # As high as it can go: before anything that answers (CommonMiddleware, the views), so a
+    # 429 carries CORS headers too. Production puts WhiteNoise (static files only) above it.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -104,6 +108,26 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 
 # Throttle counters live here: locmem per process by default, redis://... to share them.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+# Redis as the cache: fail fast when it is down (the rate limit then fails open), no retries
+# with backoff that would hold every request up.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    CACHES["default"].setdefault("OPTIONS", {})
+    for _option in ("socket_connect_timeout", "socket_timeout"):
+        CACHES["default"]["OPTIONS"].setdefault(
+            _option, env.float("CACHE_SOCKET_TIMEOUT", default=0.25)
+        )
+    CACHES["default"]["OPTIONS"].setdefault("retry", Retry(NoBackoff(), 1))
+
+# CORS: only the public lead endpoints, only for the origins listed (comma-separated; none
+# by default), never with credentials. The live front-end posts JSON from its own origin.
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/(choices|early-access|contact|page-sessions)/?$"
+CORS_ALLOW_METHODS = ("OPTIONS", "POST")
+CORS_ALLOW_CREDENTIALS = False
 
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0 means the client
 # connects directly, so rate limits key on REMOTE_ADDR and a forged header changes nothing.

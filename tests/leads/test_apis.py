@@ -35,11 +35,13 @@ ENDPOINTS = [
     ("/api/contact/", CONTACT),
 ]
 
-# One API submission by a visitor with earlier page sessions: insert-or-ignore the lead, lock
-# and read it back, update it (returning lead), insert the submission, claim the visitor's page
-# sessions, claim their events, insert the event; plus the savepoint pair the test's own
-# transaction adds around the service's atomic block.
-API_SUBMISSION_QUERY_BUDGET = 9
+# One API submission by a visitor with a cookie and earlier page sessions, in the savepoint pair
+# that stands for BEGIN/COMMIT inside the test's transaction: the lead upsert (one INSERT ...
+# ON CONFLICT DO UPDATE ... RETURNING), the submission's row, the claim of the visitor's page
+# sessions, the claim of their events, the event.
+API_SUBMISSION_QUERY_BUDGET = 7
+# Without a visitor cookie: SAVEPOINT, upsert, the submission's row, the event, RELEASE.
+API_SUBMISSION_WITHOUT_COOKIE_BUDGET = 5
 
 
 @pytest.fixture
@@ -177,6 +179,52 @@ def test_api_submission_query_budget(api, django_assert_max_num_queries):
         )
 
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize(("url", "body"), ENDPOINTS)
+def test_api_submission_without_a_cookie_is_five_statements(
+    api, url, body, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(API_SUBMISSION_WITHOUT_COOKIE_BUDGET):
+        assert api.post(url, body, format="json").status_code == 201
+    with django_assert_max_num_queries(API_SUBMISSION_WITHOUT_COOKIE_BUDGET):
+        assert APIClient().post(url, body, format="json").status_code == 201
+
+    assert UsersLead.objects.count() == 1
+
+
+# 254 characters, a valid address; lower-casing "İ" makes it 255, which no longer fits.
+GROWING_EMAIL = "İ" + "a" * 39 + "@" + ("b" * 63 + ".") * 3 + "e" * 17 + ".com"
+
+
+@pytest.mark.parametrize("url", ["/api/choices", "/api/contact/", "/api/early-access"])
+def test_an_email_that_outgrows_the_column_is_a_400(api, url):
+    body = {
+        "/api/choices": CHOICES,
+        "/api/contact/": CONTACT,
+        "/api/early-access": {
+            "email": "x@example.com",
+            "investmentIntent": "READY_TO_INVEST",
+            "expectedInvestmentRange": "ABOVE_TWO_L",
+        },
+    }[url]
+
+    response = api.post(url, {**body, "email": GROWING_EMAIL}, format="json")
+
+    assert response.status_code == 400
+    assert "too long" in json.dumps(response.json())
+    assert nothing_written()
+
+
+def test_an_email_that_outgrows_the_column_is_a_400_on_the_form(client):
+    response = client.post(
+        "/contact/",
+        {"name": "A", "email": GROWING_EMAIL, "subject": "Hi", "message": "Call me back please."},
+    )
+
+    assert response.status_code == 400
+    assert "too long" in response.content.decode()
+    assert nothing_written()
 
 
 def test_api_is_throttled_per_connecting_address(api, throttle_rate):

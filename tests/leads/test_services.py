@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -188,4 +190,96 @@ def test_services_refuse_bad_input_and_write_nothing(call, field):
         call()
 
     assert field in excinfo.value.message_dict
+    assert nothing_written()
+
+
+# One submission is at most five statements, for a new lead and for a returning one:
+#   BEGIN (a SAVEPOINT inside the test's transaction)
+#   INSERT INTO users_leads ... ON CONFLICT (email, environment) DO UPDATE ... RETURNING ...
+#   INSERT INTO choices_responses / early_access_requests / contact_messages
+#   INSERT INTO lead_events
+#   COMMIT (RELEASE SAVEPOINT)
+SUBMISSION_STATEMENTS = 5
+SUBMISSIONS = [
+    lambda email: services.choices_submit(email=email, intent="invest", nps=4, name="Ravi"),
+    lambda email: services.early_access_request_create(
+        email=email, intent_level="HIGH", investment_range="BELOW_10K"
+    ),
+    lambda email: services.contact_message_create(
+        name="Ravi", email=email, message="Please call me back."
+    ),
+]
+
+
+@pytest.mark.parametrize("submit", SUBMISSIONS)
+def test_a_submission_is_at_most_five_statements_new_and_returning(
+    submit, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(SUBMISSION_STATEMENTS):
+        submit("ravi@example.com")
+    with django_assert_max_num_queries(SUBMISSION_STATEMENTS):
+        submit("  RAVI@example.com")
+
+    assert UsersLead.objects.count() == 1
+    assert LeadEvent.objects.count() == 2
+    assert [e.metadata["new_lead"] for e in LeadEvent.objects.order_by("created_at")] == [
+        True,
+        False,
+    ]
+
+
+def test_without_a_visitor_key_no_page_session_is_queried(django_assert_num_queries):
+    services.page_session_record(page="/?utm_source=ig", utm_source="ig", visitor_key="v1")
+
+    with django_assert_num_queries(SUBMISSION_STATEMENTS):
+        services.choices_submit(email="p@example.com", intent="invest", nps=3)
+
+    assert PageSession.objects.get().lead is None
+
+
+def test_upsert_keeps_the_later_last_seen_and_the_first_source(monkeypatch):
+    lead, created = services.lead_upsert(email="k@example.com", source=LeadSource.CONTACT)
+    assert created
+    later = lead.last_seen_at
+    earlier = later - timedelta(hours=1)
+    monkeypatch.setattr(services.timezone, "now", lambda: earlier)
+
+    again, created = services.lead_upsert(
+        email="K@example.com", source=LeadSource.CHOICES, name="Kiran", phone="555 0100"
+    )
+
+    assert not created
+    assert again.pk == lead.pk
+    assert (again.source, again.last_seen_at, again.first_seen_at) == (
+        LeadSource.CONTACT,
+        later,
+        lead.first_seen_at,
+    )
+    assert (again.name, again.phone) == ("Kiran", "555 0100")
+    stored = UsersLead.objects.get()
+    assert (stored.name, stored.phone, stored.last_seen_at) == ("Kiran", "555 0100", later)
+
+
+def test_choices_without_a_score_stores_no_score_row():
+    services.choices_submit(email="p@example.com", intent="list-property", client_source="website")
+
+    assert list(ChoicesResponse.objects.values_list("choice_key", "choice_value")) == [
+        ("intent", "list-property")
+    ]
+    event = LeadEvent.objects.get()
+    assert event.metadata["answers"] == {"intent": "list-property"}
+    assert event.metadata["client_source"] == "website"
+
+
+# 254 characters, a valid address; lower-casing "İ" makes it 255, which no longer fits.
+GROWING_EMAIL = "İ" + "a" * 39 + "@" + ("b" * 63 + ".") * 3 + "e" * 17 + ".com"
+
+
+def test_an_email_that_outgrows_the_column_when_normalized_is_refused():
+    assert len(GROWING_EMAIL) == 254 < len(GROWING_EMAIL.lower())
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.choices_submit(email=GROWING_EMAIL, intent="invest", nps=1)
+
+    assert "too long" in excinfo.value.message_dict["email"][0]
     assert nothing_written()

@@ -1,0 +1,432 @@
+"""Measure the submit path through gunicorn against a plain psycopg loop of the same SQL.
+
+Usage (needs PostgreSQL, Redis and Debian's wrk; creates and drops its own database):
+
+    .venv/bin/python bench/submit.py
+    .venv/bin/python bench/submit.py --duration 20 --connections 16 --database bench_i8a_submit
+
+In one run it:
+1. creates the database (``--database``, default ``bench_i8a_submit``), migrates it and
+   collects static files;
+2. starts gunicorn with production settings on loopback: ``-c config/gunicorn.py`` when that
+   file exists, else the equivalent command-line options (``--workers``/``--threads``), with
+   the rate limits set out of reach so that they never throttle the benchmark;
+3. drives ``POST /api/contact`` (JSON) and the ``/contact/`` HTML form (CSRF cookie and token)
+   with wrk, each request a new email or one of a few hundred returning ones in varied case;
+4. drives a plain psycopg 3 loop of the minimal transaction (BEGIN; upsert RETURNING id;
+   INSERT contact_messages; INSERT lead_events; COMMIT) with 8 connections and with 1;
+5. prints req/s (tx/s) for each and the ratios, then stops gunicorn and drops the database.
+
+Everything it starts is bounded in time and stopped on the way out.
+"""
+
+import argparse
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from datetime import UTC, datetime
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import django
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+RETURNING_PEOPLE = 500
+# The same statement the app's lead_upsert sends (leads/services.py); importing it needs Django.
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+django.setup()
+from leads.services import _LEAD_UPSERT_SQL  # noqa: E402
+
+CONTACT_SQL = (
+    "INSERT INTO contact_messages (id, lead_id, subject, message, responded, created_at,"
+    " environment) VALUES (%s, %s, '', %s, false, %s, 'DEV')"
+)
+EVENT_SQL = (
+    "INSERT INTO lead_events (id, lead_id, event_type, metadata, created_at, environment)"
+    " VALUES (%s, %s, 'CONTACT_MESSAGE_SENT', %s, %s, 'DEV')"
+)
+
+# wrk script: each request a new email or a returning one (about half), in varied case.
+WRK_LUA = r"""
+local counter = 0
+local thread_id = 0
+local people = %(people)d
+local threads = {}
+
+function setup(thread)
+  thread:set("thread_id", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  math.randomseed(os.time() + thread_id * 7919)
+end
+
+local function email()
+  counter = counter + 1
+  if counter %% 2 == 0 then
+    local n = math.random(1, people)
+    local spellings = {"returning%%d@example.com", "Returning%%d@Example.com",
+                       "RETURNING%%d@EXAMPLE.COM"}
+    return string.format(spellings[(n %% 3) + 1], n)
+  end
+  return string.format("new-%%s-%%d-%%d@example.com", "%(run)s", thread_id, counter)
+end
+
+request = function()
+  local address = email()
+  %(request)s
+end
+"""
+JSON_REQUEST = r"""
+  local body = '{"name": "Bench", "email": "' .. address .. '", "message": "Please call me back about the project."}'
+  return wrk.format("POST", "/api/contact", {["Content-Type"] = "application/json"}, body)
+"""
+FORM_REQUEST = r"""
+  local body = "csrfmiddlewaretoken=%(token)s&name=Bench&subject=Hello&phone=&website="
+    .. "&message=Please+call+me+back+about+the+project.&email=" .. address
+  return wrk.format("POST", "/contact/", {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = "csrftoken=%(cookie)s",
+  }, body)
+"""
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+def admin_url(server: str, database: str) -> str:
+    return f"{server.rstrip('/')}/{database}"
+
+
+def recreate_database(server: str, name: str) -> None:
+    if not re.fullmatch(r"bench_[a-z0-9_]+", name):
+        raise SystemExit(f"refusing to (re)create {name!r}: bench databases are named bench_*")
+    with psycopg.connect(admin_url(server, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_database(server: str, name: str) -> None:
+    with psycopg.connect(admin_url(server, "postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def manage(env: dict, *args: str) -> None:
+    subprocess.run(
+        [PYTHON, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=600,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not listen on {port} within {timeout}s")
+
+
+def gunicorn_command(args: argparse.Namespace) -> list[str]:
+    command = [str(Path(PYTHON).with_name("gunicorn"))]
+    config = ROOT / "config" / "gunicorn.py"
+    if config.exists() and not args.no_config:
+        command += ["-c", str(config)]
+        for option, value in (("--workers", args.workers), ("--threads", args.threads)):
+            if value:
+                command += [option, str(value)]
+    else:
+        command += [
+            "--workers",
+            str(args.workers or 2),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(args.threads or 4),
+            "--timeout",
+            "30",
+            "--keep-alive",
+            "5",
+        ]
+    # No control socket: its default path is shared by every gunicorn of this user.
+    return [
+        *command,
+        "--no-control-socket",
+        "--bind",
+        f"127.0.0.1:{args.port}",
+        "config.wsgi:application",
+    ]
+
+
+def csrf_pair(base_url: str) -> tuple[str, str]:
+    """Return (cookie, form token) from a GET of the contact page, as a browser would."""
+    jar = CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    deadline = time.monotonic() + 90
+    while True:  # the workers may still be booting on a busy machine
+        try:
+            html = opener.open(f"{base_url}/contact/", timeout=30).read().decode()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    cookie = next(c.value for c in jar if c.name == "csrftoken")
+    return cookie, token
+
+
+def run_wrk(args: argparse.Namespace, base_url: str, request_lua: str, name: str) -> dict:
+    script = WRK_LUA % {"people": RETURNING_PEOPLE, "run": name, "request": request_lua}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    try:
+        result = subprocess.run(
+            [
+                "wrk",
+                f"-t{args.wrk_threads}",
+                f"-c{args.connections}",
+                f"-d{args.duration}s",
+                "--timeout",
+                "10s",
+                "-s",
+                handle.name,
+                base_url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=args.duration + 60,
+        )
+    finally:
+        os.unlink(handle.name)
+    if result.returncode:
+        raise SystemExit(f"wrk failed ({result.returncode}): {result.stdout} {result.stderr}")
+    output = result.stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    total = int(re.search(r"(\d+) requests in", output).group(1))
+    failed = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)", output)
+    return {
+        "rate": rate,
+        "requests": total,
+        "non_2xx_3xx": int(failed.group(1)) if failed else 0,
+        "socket_errors": errors.group(1) if errors else "",
+    }
+
+
+def psycopg_loop(url: str, connections: int, duration: float) -> dict:
+    """Run the minimal transaction on ``connections`` threads for ``duration`` seconds."""
+    counts = [0] * connections
+    errors: list[BaseException] = []
+    start = threading.Barrier(connections + 1, timeout=60)
+    stop_at = [float("inf")]
+
+    def worker(n: int) -> None:
+        import random
+
+        rng = random.Random(n)
+        try:
+            with psycopg.connect(url, autocommit=True) as conn:
+                start.wait()
+                i = 0
+                while time.monotonic() < stop_at[0]:
+                    i += 1
+                    if i % 2 == 0:
+                        email = f"returning{rng.randint(1, RETURNING_PEOPLE)}@example.com"
+                    else:
+                        email = f"loop-{connections}-{n}-{i}@example.com"
+                    now = datetime.now(UTC)
+                    with conn.transaction():
+                        lead_id = conn.execute(
+                            _LEAD_UPSERT_SQL,
+                            (uuid.uuid4(), email, "", "Bench", "CONTACT", now, now, "DEV"),
+                        ).fetchone()[0]
+                        message_id = uuid.uuid4()
+                        conn.execute(
+                            CONTACT_SQL,
+                            (message_id, lead_id, "Please call me back about the project.", now),
+                        )
+                        conn.execute(
+                            EVENT_SQL,
+                            (
+                                uuid.uuid4(),
+                                lead_id,
+                                json.dumps({"contact_message_id": str(message_id)}),
+                                now,
+                            ),
+                        )
+                    counts[n] += 1
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,), daemon=True) for n in range(connections)]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.monotonic()
+    stop_at[0] = began + duration
+    for thread in threads:
+        thread.join(duration + 60)
+    elapsed = time.monotonic() - began
+    if errors:
+        raise SystemExit(f"psycopg loop failed: {errors[0]!r}")
+    return {"rate": sum(counts) / elapsed, "requests": sum(counts)}
+
+
+def stored_counts(url: str) -> dict:
+    with psycopg.connect(url) as conn:
+        return {
+            table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("users_leads", "contact_messages", "lead_events")
+        }
+
+
+def stop(process: subprocess.Popen | None) -> None:
+    if process and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--database", default="bench_i8a_submit")
+    parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/1")
+    parser.add_argument("--port", type=int, default=18110)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: config)")
+    parser.add_argument("--threads", type=int, default=0, help="gunicorn threads (0: config)")
+    parser.add_argument("--no-config", action="store_true", help="ignore config/gunicorn.py")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk")
+
+    url = admin_url(args.server, args.database)
+    base_url = f"http://127.0.0.1:{args.port}"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))},
+        "DATABASE_URL": url,
+        "CACHE_URL": args.cache_url,
+        "APP_ENVIRONMENT": "DEV",
+        "LOG_LEVEL": "WARNING",
+        # The rate limits must not throttle the benchmark.
+        "THROTTLE_LEAD_CONTACT": "100000000/s",
+        "THROTTLE_LEAD_CHOICES": "100000000/s",
+        "THROTTLE_LEAD_EARLY_ACCESS": "100000000/s",
+        "THROTTLE_LEAD_PAGE_SESSIONS": "100000000/s",
+    }
+    env.pop("DIRECT_URL", None)
+    production = {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+    }
+    server = None
+    try:
+        log(f"creating {args.database}, migrating, collecting static files")
+        recreate_database(args.server, args.database)
+        manage({**env, "DJANGO_SETTINGS_MODULE": "config.settings.local"}, "migrate", "--noinput")
+        manage(production, "collectstatic", "--noinput")
+
+        command = gunicorn_command(args)
+        log("starting " + " ".join(command[1:]))
+        server_log = open(Path(tempfile.gettempdir()) / f"bench-submit-{args.port}.log", "w")  # noqa: SIM115
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=production, stdout=server_log, stderr=subprocess.STDOUT
+        )
+        wait_for_port(args.port, server)
+        cookie, token = csrf_pair(base_url)
+
+        log("warming up (not measured): both endpoints, 2s each")
+        warm = argparse.Namespace(**{**vars(args), "duration": 2})
+        run_wrk(warm, base_url, JSON_REQUEST, "warm-json")
+        run_wrk(warm, base_url, FORM_REQUEST % {"token": token, "cookie": cookie}, "warm-form")
+
+        results = {}
+        log(f"wrk: JSON POST /api/contact, {args.connections} connections, {args.duration}s")
+        results["json"] = run_wrk(args, base_url, JSON_REQUEST, "json")
+        log(f"wrk: HTML form POST /contact/, {args.connections} connections, {args.duration}s")
+        results["form"] = run_wrk(
+            args, base_url, FORM_REQUEST % {"token": token, "cookie": cookie}, "form"
+        )
+        stop(server)
+        server = None
+        log(f"psycopg loop: 8 connections, {args.duration}s")
+        results["loop8"] = psycopg_loop(url, 8, args.duration)
+        log(f"psycopg loop: 1 connection, {args.duration}s")
+        results["loop1"] = psycopg_loop(url, 1, args.duration)
+        stored = stored_counts(url)
+
+        print()
+        print(f"{'path':<28}{'req/s':>10}{'requests':>10}{'non-2xx/3xx':>13}")
+        labels = {
+            "json": "JSON POST /api/contact",
+            "form": "HTML form POST /contact/",
+            "loop8": "psycopg loop, 8 conns",
+            "loop1": "psycopg loop, 1 conn",
+        }
+        for key, label in labels.items():
+            result = results[key]
+            print(
+                f"{label:<28}{result['rate']:>10.0f}{result['requests']:>10}"
+                f"{result.get('non_2xx_3xx', 0):>13}"
+            )
+            if result.get("socket_errors"):
+                print(f"  socket errors: {result['socket_errors']}")
+        print()
+        loop8, loop1 = results["loop8"]["rate"], results["loop1"]["rate"]
+        print(f"JSON / loop-8:  {results['json']['rate'] / loop8:.2f}  (target >= 0.30)")
+        print(f"form / loop-8:  {results['form']['rate'] / loop8:.2f}")
+        print(f"JSON / loop-1:  {results['json']['rate'] / loop1:.2f}")
+        print(f"form / JSON:    {results['form']['rate'] / results['json']['rate']:.2f}")
+        print(f"loop-8 / loop-1: {loop8 / loop1:.2f}")
+        print(f"stored: {stored}")
+        accepted = sum(
+            results[k]["requests"] - results[k]["non_2xx_3xx"] for k in ("json", "form")
+        ) + sum(results[k]["requests"] for k in ("loop8", "loop1"))
+        # wrk counts only completed requests; a submission cut off at the end may also be stored.
+        print(
+            f"accepted submissions: {accepted}; contact messages stored: {stored['contact_messages']}"
+        )
+    finally:
+        stop(server)
+        if not args.keep:
+            drop_database(args.server, args.database)
+            log(f"dropped {args.database}")
+
+
+if __name__ == "__main__":
+    main()
