@@ -18,6 +18,7 @@ the shape DRF gives its own errors.
 import logging
 import sys
 
+import redis.exceptions
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -33,8 +34,14 @@ API_PREFIX = "/api/"
 # at once, a restarting database takes a few seconds.
 RETRY_AFTER_SECONDS = 5
 
-# Faults that mean "the database is not there right now", not a bug in the request.
-UNAVAILABLE_EXCEPTIONS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
+# Faults that mean "the database (or the cache) is not there right now", not a bug in the
+# request. Code that can carry on without the cache (the rate limit) should; this is the net.
+UNAVAILABLE_EXCEPTIONS: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
 
 MESSAGES = {
     400: ("bad_request", "The request could not be understood."),

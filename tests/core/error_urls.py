@@ -1,5 +1,6 @@
 """The site's URLs plus views that fail on purpose, for tests of the error answers."""
 
+import redis.exceptions
 from django.db import OperationalError
 from django.urls import path
 from rest_framework.permissions import AllowAny
@@ -38,6 +39,14 @@ class ApiDatabaseGone(APIView):
         raise OperationalError("terminating connection due to administrator command")
 
 
+class ApiCacheGone(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def post(self, request):
+        raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379.")
+
+
 class ApiEcho(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -52,6 +61,7 @@ urlpatterns = [
     path("api/test/plain-boom/", api_plain_boom),
     path("api/test/boom/", ApiBoom.as_view()),
     path("api/test/database-gone/", ApiDatabaseGone.as_view()),
+    path("api/test/cache-gone/", ApiCacheGone.as_view()),
     path("api/test/echo/", ApiEcho.as_view()),
     *site,
 ]

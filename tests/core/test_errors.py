@@ -135,6 +135,14 @@ def test_503_with_retry_after_when_a_drf_view_loses_its_database(client):
 
 
 @pytest.mark.urls("tests.core.error_urls")
+def test_503_with_retry_after_when_a_view_loses_its_cache(client):
+    response = client.post("/api/test/cache-gone/", {}, content_type="application/json")
+
+    assert_json_error(response, 503, "service_unavailable")
+    assert response["Retry-After"] == str(errors.RETRY_AFTER_SECONDS)
+
+
+@pytest.mark.urls("tests.core.error_urls")
 def test_503_page_when_an_html_view_loses_its_database(client):
     response = client.get("/database-gone/")
 
