@@ -600,18 +600,22 @@ class Faults(threading.Thread):
         self.log.append(f"t={time.monotonic() - self.started:5.1f}s {text}")
 
     def run(self) -> None:
-        self.at(0.2)
+        # Kills before and after the cache outage, never during it, so that each 503 can be
+        # put down to one fault.
+        self.at(0.15)
         self.kill_connections()
         if self.proxy is not None:
-            self.at(0.35)
+            self.at(0.3)
             self.note(f"cache down for {self.args.cache_outage:g}s")
             down = time.monotonic()
             self.proxy.outage(self.args.cache_outage)
             self.cache_outage = (down, time.monotonic())
             self.note("cache back")
-        self.at(0.55)
+            time.sleep(1.0)
+        else:
+            self.at(0.55)
         self.kill_connections()
-        self.at(0.8)
+        self.at(0.85)
         self.kill_connections()
 
 
@@ -927,11 +931,11 @@ def main(argv=None) -> int:
         for line in faults.log:
             print(f"  fault {line}")
         down, back = faults.cache_outage or (0.0, 0.0)
-        during_cache = [t for t in results.unavailable_at if down <= t <= back + 1]
         after_kill = [
-            t
-            for t in results.unavailable_at
-            if t not in during_cache and any(0 <= t - k <= 2 for k in faults.kills)
+            t for t in results.unavailable_at if any(0 <= t - k <= 2 for k in faults.kills)
+        ]
+        during_cache = [
+            t for t in results.unavailable_at if t not in after_kill and down <= t <= back + 1
         ]
         other = len(results.unavailable_at) - len(during_cache) - len(after_kill)
         print(

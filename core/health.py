@@ -1,6 +1,8 @@
 """``/healthz``: can this process reach its database and its cache right now?"""
 
 import logging
+import os
+import threading
 import time
 
 from django.core.cache import cache
@@ -14,8 +16,6 @@ from core.errors import RETRY_AFTER_SECONDS
 
 logger = logging.getLogger("core.health")
 
-CACHE_KEY = "healthz"
-
 
 def check_database() -> None:
     """Run one query on the default database; raise if it cannot."""
@@ -26,9 +26,12 @@ def check_database() -> None:
 
 def check_cache() -> None:
     """Write and read back one short-lived key; raise if the cache does not answer."""
+    # A key per process and thread: concurrent checks (two load balancers) must not read each
+    # other's value.
+    key = f"healthz:{os.getpid()}:{threading.get_ident()}"
     token = str(time.monotonic_ns())
-    cache.set(CACHE_KEY, token, timeout=10)
-    if cache.get(CACHE_KEY) != token:
+    cache.set(key, token, timeout=10)
+    if cache.get(key) != token:
         raise RuntimeError("the cache did not return the value just written")
 
 
