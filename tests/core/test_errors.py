@@ -82,6 +82,17 @@ def test_413_for_a_body_over_the_limit(client, settings):
     assert nothing_stored()
 
 
+def test_413_page_for_an_html_form_over_the_limit(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    form = {"name": "Meera", "email": "meera@example.com", "subject": "x", "message": "y" * 2000}
+
+    response = client.post("/contact/", form)
+
+    assert response.status_code == 413
+    assert b"more than we can take" in response.content
+    assert nothing_stored()
+
+
 @pytest.mark.urls("tests.core.error_urls")
 def test_a_body_under_the_limit_still_reaches_the_view(client, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000

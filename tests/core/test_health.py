@@ -1,6 +1,10 @@
 """/healthz: 200 when the database and the cache answer, 503 (JSON) when either does not."""
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -88,3 +92,34 @@ def test_head_works_and_writes_are_refused(client):
     assert client.head("/healthz").status_code == 200
     response = client.post("/healthz")
     assert response.status_code == 405
+
+
+def test_production_redirects_to_https_but_not_the_health_check(tmp_path):
+    # The load balancer polls over plain HTTP on the private network.
+    code = """
+import django
+django.setup()
+from django.test import Client
+client = Client()
+print(client.get("/healthz").status_code, client.get("/contact/").status_code)
+"""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP",
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+    }
+    env.pop("CACHE_URL", None)
+    env.pop("DJANGO_SECURE_SSL_REDIRECT", None)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["200", "301"]
