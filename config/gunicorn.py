@@ -5,7 +5,8 @@ a reverse proxy. Plain ``os.environ`` on purpose: this file is read by gunicorn'
 Django (and django-environ's settings) are loaded.
 
 - ``GUNICORN_BIND`` (default ``127.0.0.1:8000``; ``0.0.0.0:8000`` in a container)
-- ``WEB_CONCURRENCY``: worker processes (default: one per CPU core)
+- ``WEB_CONCURRENCY``: worker processes (default 2: one per core of a 2-core box; not the
+  CPU count, which in a container is often the host's)
 - ``GUNICORN_THREADS``: threads per worker (default 4; the database pool holds 8 per process)
 - ``GUNICORN_TIMEOUT``: seconds before a silent worker is killed and restarted (default 30)
 - ``GUNICORN_GRACEFUL_TIMEOUT``: seconds a stopping worker gets to finish (default 30)
@@ -54,7 +55,7 @@ def settings_from_env(environ: dict) -> dict:
             for address in environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
             if address.strip()
         ],
-        "workers": _int(environ, "WEB_CONCURRENCY", os.cpu_count() or 2, minimum=1),
+        "workers": _int(environ, "WEB_CONCURRENCY", 2, minimum=1),
         # Threads overlap the waits on PostgreSQL and Redis; gthread also keeps connections
         # alive, which the sync worker cannot.
         "worker_class": "gthread",
