@@ -5,13 +5,21 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint lint-migrations install clean
+.PHONY: run serve test lint lint-migrations install clean
 
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py ensure_demo_login
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production: static files, migrations over DIRECT_URL (core's migrate command), then gunicorn
+# with config/gunicorn.py and production settings. Needs the production environment (README).
+serve: export DJANGO_SETTINGS_MODULE = config.settings.production
+serve: $(VENV)/.installed
+	$(BIN)/python manage.py collectstatic --noinput
+	$(BIN)/python manage.py migrate --noinput
+	exec $(BIN)/gunicorn -c config/gunicorn.py
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

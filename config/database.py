@@ -32,6 +32,9 @@ def database_from_url(
     if config["ENGINE"] == POSTGRES_ENGINE:
         # Django's own psycopg 3 pool; it requires persistent connections to be off.
         config["CONN_MAX_AGE"] = 0
+        # With the pool this makes it check each connection (an empty query) as it hands it
+        # out, so one the server dropped is replaced instead of failing the request.
+        config["CONN_HEALTH_CHECKS"] = True
         if pool:
             options.setdefault("pool", {"min_size": 1, "max_size": 8, "timeout": 10})
     else:

@@ -1,7 +1,9 @@
 """Record campaign and referral landings as page sessions, on any public page."""
 
+import logging
 from urllib.parse import urlsplit
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 from leads.models import URL_MAX_LENGTH, UTM_MAX_LENGTH
@@ -9,7 +11,9 @@ from leads.services import page_session_record
 from leads.throttling import PAGE_SESSIONS_SCOPE, rate_limit_allows
 from leads.visitors import remember_visitor, visitor_key_for
 
-_SKIPPED_PREFIXES = ("/admin/", "/api/", "/static/", "/favicon")
+logger = logging.getLogger("leads.page_sessions")
+
+_SKIPPED_PREFIXES = ("/admin/", "/api/", "/static/", "/favicon", "/healthz")
 
 
 def _clean(value: str, max_length: int) -> str:
@@ -47,8 +51,21 @@ class PageSessionMiddleware:
             and not request.path.startswith(_SKIPPED_PREFIXES)
         ):
             details = landing_details(request)
-            # Over the rate the page still renders; the visit just goes unrecorded.
-            if details and rate_limit_allows(request, scope=PAGE_SESSIONS_SCOPE):
-                page_session_record(**details, visitor_key=visitor_key_for(request))
-                remember_visitor(request, response)
+            if details:
+                self.record(request, response, details)
         return response
+
+    def record(self, request: HttpRequest, response: HttpResponse, details: dict) -> None:
+        """Record the landing; the page is already rendered, so a failure only costs the visit."""
+        try:
+            # Over the rate the page still renders; the visit just goes unrecorded.
+            if not rate_limit_allows(request, scope=PAGE_SESSIONS_SCOPE):
+                return
+            # Its own transaction (a savepoint inside one), so a failed write is rolled back
+            # alone and never poisons a transaction the request may still be in.
+            with transaction.atomic():
+                page_session_record(**details, visitor_key=visitor_key_for(request))
+        except Exception:  # a lost database or cache must not turn the page into an error
+            logger.warning("page session not recorded for %s", request.path, exc_info=True)
+            return
+        remember_visitor(request, response)

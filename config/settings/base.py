@@ -160,3 +160,28 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Serving: error answers, the 503 for a lost database, Content-Security-Policy ---
+# JSON errors under /api/ and 503s instead of 500s live in core/errors.py (handlers in urls.py).
+REST_FRAMEWORK["EXCEPTION_HANDLER"] = "core.errors.api_exception_handler"
+MIDDLEWARE += [
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.ApiBodySizeLimitMiddleware",
+    "core.middleware.ServiceUnavailableMiddleware",
+]
+# django-csp 4: scripts and styles only from our own static files (no inline script or style
+# anywhere, the admin's included), no plugins, no framing, forms post only to us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}

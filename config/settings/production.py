@@ -39,3 +39,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# The load balancer polls /healthz over plain HTTP on the private network: no redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

@@ -1,0 +1,64 @@
+"""``/healthz``: can this process reach its database and its cache right now?"""
+
+import logging
+import os
+import threading
+import time
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
+
+from core.errors import RETRY_AFTER_SECONDS
+
+logger = logging.getLogger("core.health")
+
+
+def check_database() -> None:
+    """Run one query on the default database; raise if it cannot."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def check_cache() -> None:
+    """Write and read back one short-lived key; raise if the cache does not answer."""
+    # A key per process and thread: concurrent checks (two load balancers) must not read each
+    # other's value.
+    key = f"healthz:{os.getpid()}:{threading.get_ident()}"
+    token = str(time.monotonic_ns())
+    cache.set(key, token, timeout=10)
+    if cache.get(key) != token:
+        raise RuntimeError("the cache did not return the value just written")
+
+
+CHECKS = {"database": check_database, "cache": check_cache}
+
+
+@csrf_exempt
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Answer 200 when the database and the cache both work, else 503; JSON either way.
+
+    It touches neither the session nor CSRF and is not rate limited, so a load balancer may
+    poll it as often as it likes.
+    """
+    results = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+        except Exception as exc:  # any failure of a dependency is "down", never a 500
+            logger.warning("healthz: %s is down: %s: %s", name, type(exc).__name__, exc)
+            results[name] = "unavailable"
+        else:
+            results[name] = "ok"
+    healthy = all(result == "ok" for result in results.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": results},
+        status=200 if healthy else 503,
+        headers=None if healthy else {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
