@@ -4,9 +4,6 @@ from django.urls import include, path
 from core.health import healthz
 from core.views import home
 
-admin.site.site_header = "Leads, CRM and courses"
-admin.site.site_title = "Staff admin"
-
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),

@@ -398,6 +398,13 @@ def _seed_records(contact: Contact, *, index: int, key: str) -> None:
             days_ago(5),
             Task.Status.COMPLETED,
             Task.Priority.LOW,
+        ),  # Some follow-ups slipped: the dashboard's "overdue" figure has something to show.
+        (
+            "follow-up",
+            f"Send {first_name} the treatment plan",
+            days_ago(1 + index % 4),
+            [Task.Status.PENDING, Task.Status.COMPLETED][index % 2],
+            Task.Priority.MEDIUM,
         ),
     ]
     for slot, title, due, status, priority in tasks:

@@ -71,7 +71,7 @@ class UsersLeadAdmin(NoAddAdmin):
     search_fields = ["email", "name", "phone"]
     readonly_fields = ["email", "source", "environment", "first_seen_at", "last_seen_at"]
     fields = ["email", "name", "phone", *readonly_fields[1:]]
-    date_hierarchy = "last_seen_at"
+    date_hierarchy = "first_seen_at"
     inlines = [
         ChoicesResponseInline,
         EarlyAccessRequestInline,

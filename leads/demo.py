@@ -1,8 +1,17 @@
 """Demo lead-capture data, written through the same services as the public forms."""
 
+import random
+from datetime import timedelta
+
+from django.db.models import F
+from django.utils import timezone
+
 from leads import services
 from leads.models import (
     ChoiceIntent,
+    ChoicesResponse,
+    ContactMessage,
+    EarlyAccessRequest,
     IntentLevel,
     InvestmentRange,
     LeadEvent,
@@ -79,4 +88,102 @@ def seed_leads() -> None:
         intent_level=IntentLevel.LOW,
         investment_range=InvestmentRange.BELOW_10K,
         city="Goa",
+    )
+    seed_lead_history()
+
+
+# A few weeks of ordinary traffic, so the dashboard and the lists have something to show.
+HISTORY_DOMAIN = "demo.example.com"
+HISTORY_PEOPLE = 56
+HISTORY_DAYS = 60
+FIRST_NAMES = ["Aarav", "Diya", "Kabir", "Anaya", "Vivaan", "Isha", "Rohan", "Tara", "Neel", "Zoya"]
+LAST_NAMES = ["Shah", "Menon", "Rao", "Gupta", "Pillai", "Das", "Bose", "Khan", "Jain", "Sethi"]
+CAMPAIGNS = [
+    ("google", "pune-launch", "https://www.google.com/"),
+    ("instagram", "diwali-offer", "https://www.instagram.com/"),
+    ("newsletter", "november", ""),
+]
+
+
+def seed_lead_history(*, seed: int = 7) -> None:
+    """Replace the generated history: people arriving over 60 days by every form.
+
+    Each submission goes through the public forms' services and is then moved back in time as
+    a whole (the lead's seen times, its submission and its event together), so every row stays
+    consistent with the others.
+    """
+    PageSession.objects.filter(visitor_key__startswith="demo-history-").delete()
+    LeadEvent.objects.filter(metadata__visitor_key__startswith="demo-history-").delete()
+    UsersLead.objects.filter(email__endswith=f"@{HISTORY_DOMAIN}").delete()
+    rng = random.Random(seed)
+    for index in range(HISTORY_PEOPLE):
+        first, last = FIRST_NAMES[index % 10], LAST_NAMES[(index * 3 + index // 10) % 10]
+        email = f"{first}.{last}{index}@{HISTORY_DOMAIN}".lower()
+        # More people lately than two months ago.
+        visits = sorted(
+            (HISTORY_DAYS * rng.random() ** 1.6 for _ in range(rng.choice([1, 1, 1, 2, 3]))),
+            reverse=True,
+        )
+        visitor_key = f"demo-history-{index}" if rng.random() < 0.4 else ""
+        for days in visits:
+            since = timezone.now()
+            if visitor_key:
+                utm_source, campaign, referrer = rng.choice(CAMPAIGNS)
+                services.page_session_record(
+                    page=f"/?utm_source={utm_source}&utm_campaign={campaign}",
+                    referrer=referrer,
+                    utm_source=utm_source,
+                    utm_campaign=campaign,
+                    visitor_key=visitor_key,
+                )
+            _submit_something(rng, email=email, name=f"{first} {last}", visitor_key=visitor_key)
+            _move_back(email=email, since=since, delta=timedelta(days=days))
+
+
+def _submit_something(rng: random.Random, *, email: str, name: str, visitor_key: str) -> None:
+    form = rng.choices(["choices", "early", "contact"], weights=[5, 4, 2])[0]
+    if form == "choices":
+        services.choices_submit(
+            email=email,
+            name=name if rng.random() < 0.6 else "",
+            intent=rng.choice(ChoiceIntent.values),
+            nps=rng.randint(3, 10),
+            visitor_key=visitor_key,
+        )
+    elif form == "early":
+        services.early_access_request_create(
+            email=email,
+            name=name,
+            intent_level=rng.choice(IntentLevel.values),
+            investment_range=rng.choice(InvestmentRange.values),
+            city=rng.choice(["Pune", "Mumbai", "Bengaluru", "Goa", ""]),
+            preferred_property_type=rng.choice([*PropertyType.values, ""]),
+            visitor_key=visitor_key,
+        )
+    else:
+        message = services.contact_message_create(
+            name=name,
+            email=email,
+            subject=rng.choice(["Minimum investment", "Site visit", "Returns so far"]),
+            message="Could someone call me back about investing with you this month?",
+            visitor_key=visitor_key,
+        )
+        if rng.random() < 0.5:
+            services.contact_message_mark_responded(message=message, by="demo")
+
+
+def _move_back(*, email: str, since, delta: timedelta) -> None:
+    """Move what ``email`` did since ``since`` back by ``delta``, consistently."""
+    lead = UsersLead.objects.get(email=email)
+    first_visit = lead.first_seen_at >= since
+    UsersLead.objects.filter(pk=lead.pk).update(
+        last_seen_at=F("last_seen_at") - delta,
+        **({"first_seen_at": F("first_seen_at") - delta} if first_visit else {}),
+    )
+    for model in (ChoicesResponse, EarlyAccessRequest, ContactMessage, LeadEvent):
+        model.objects.filter(lead=lead, created_at__gte=since).update(
+            created_at=F("created_at") - delta
+        )
+    PageSession.objects.filter(lead=lead, created_at__gte=since).update(
+        created_at=F("created_at") - delta
     )

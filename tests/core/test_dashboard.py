@@ -1,0 +1,180 @@
+"""The dashboard on the admin index: figures, their links, scoping and a fixed query count."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from django.utils import timezone
+
+from core.dashboard import dashboard_figures
+from crm.models import Contact, Task
+from tests.crm.factories import (
+    AppointmentFactory,
+    ContactFactory,
+    OrganizationFactory,
+    OrganizationMembershipFactory,
+    StaffUserFactory,
+    TaskFactory,
+)
+from tests.leads.factories import (
+    ContactMessageFactory,
+    EarlyAccessRequestFactory,
+    UsersLeadFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = reverse("admin:index")
+
+
+def _figures(dashboard) -> dict[str, object]:
+    return {
+        f"{section.title}: {figure.label}": figure
+        for section in dashboard.sections
+        for figure in section.figures
+    }
+
+
+def _known_dataset(superuser):
+    """Leads over 40 days from three sources, some converted; CRM records in two agencies."""
+    now = timezone.now()
+    agency_a, agency_b = OrganizationFactory(name="Agency A"), OrganizationFactory(name="Agency B")
+    clinic = ContactFactory(organization=agency_a, contact_type=Contact.Type.CLINIC)
+    ContactFactory(organization=agency_a, contact_type=Contact.Type.PATIENT, parent_contact=clinic)
+    ContactFactory(organization=agency_b, contact_type=Contact.Type.INDIVIDUAL)
+    leads = {}
+    for days, source in [
+        (0, "CHOICES"),
+        (0, "CONTACT"),
+        (3, "CHOICES"),
+        (10, "EARLY_ACCESS"),
+        (20, "CONTACT"),
+        (40, "CHOICES"),
+    ]:
+        seen = now - timedelta(days=days, minutes=5)
+        leads[days, source] = UsersLeadFactory(source=source, first_seen_at=seen, last_seen_at=seen)
+    early, contact = leads[10, "EARLY_ACCESS"], leads[20, "CONTACT"]
+    converted = UsersLeadFactory(source="OTHER", first_seen_at=now - timedelta(days=50))
+    converted.converted_contact, converted.converted_at = clinic, now
+    converted.save(update_fields=["converted_contact", "converted_at"])
+    EarlyAccessRequestFactory(lead=early, intent_level="HIGH", investment_range="ABOVE_TWO_L")
+    EarlyAccessRequestFactory(lead=early, intent_level="HIGH", investment_range="BELOW_10K")
+    EarlyAccessRequestFactory(lead=early, intent_level="LOW", investment_range="BELOW_10K")
+    ContactMessageFactory(lead=contact, responded=False)
+    ContactMessageFactory(lead=contact, responded=True)
+    AppointmentFactory(contact=clinic, start_time=now + timedelta(days=2))
+    AppointmentFactory(contact=clinic, start_time=now + timedelta(days=9))
+    TaskFactory(contact=clinic, due_date=now - timedelta(days=1), assignee=superuser)
+    TaskFactory(contact=clinic, due_date=now + timedelta(days=1))
+    TaskFactory(
+        contact=clinic, status=Task.Status.COMPLETED, completed_at=now, due_date=now - timedelta(1)
+    )
+    return agency_a, agency_b
+
+
+def test_figures_on_a_known_dataset(admin_user):
+    _known_dataset(admin_user)
+
+    figures = {
+        key: figure.value for key, figure in _figures(dashboard_figures(user=admin_user)).items()
+    }
+
+    assert figures["Leads: Total leads"] == 7
+    assert figures["Leads: New today"] == 2
+    assert figures["Leads: New in the last 7 days"] == 3
+    assert figures["Leads: New in the last 30 days"] == 5
+    assert figures["Leads: Converted to contacts"] == 1
+    assert figures["Leads: Conversion rate"] == "14.3%"
+    assert figures["Leads by source: Choices questionnaire"] == 3
+    assert figures["Leads by source: Other"] == 1
+    assert figures["Leads by source: Contact us"] == 2
+    assert figures["Early access by intent: Ready to invest now"] == 2
+    assert figures["Early access by intent: Just exploring"] == 1
+    assert figures["Early access by investment range: Below ₹10k"] == 2
+    assert figures["Inbox: Contact messages awaiting a reply"] == 1
+    assert figures["CRM: Contacts: clinic"] == 1
+    assert figures["CRM: Contacts: individual"] == 1
+    assert figures["CRM: Appointments in the next 7 days"] == 1
+    assert figures["CRM: Open tasks"] == 2
+    assert figures["CRM: Overdue tasks"] == 1
+    assert figures["CRM: Open tasks assigned to me"] == 1
+
+
+def test_every_figure_links_to_exactly_its_rows(admin_client, admin_user):
+    _known_dataset(admin_user)
+
+    for key, figure in _figures(dashboard_figures(user=admin_user)).items():
+        response = admin_client.get(figure.url)
+        assert response.status_code == 200, key
+        count = figure.value if isinstance(figure.value, int) else None
+        if count is None:  # the rate links to the converted leads
+            continue
+        assert response.context["cl"].result_count == count, key
+
+
+def test_each_chart_bar_links_to_that_days_leads(admin_client, admin_user):
+    _known_dataset(admin_user)
+
+    dashboard = dashboard_figures(user=admin_user)
+
+    assert len(dashboard.chart) == 30
+    assert sum(bar.count for bar in dashboard.chart) == 5  # all but the 40- and 50-day-old
+    busiest = max(dashboard.chart, key=lambda bar: bar.count)
+    assert busiest.height == 120
+    response = admin_client.get(busiest.url)
+    assert response.context["cl"].result_count == busiest.count
+
+
+def test_the_index_page_shows_the_dashboard_and_the_app_list(admin_client, admin_user):
+    _known_dataset(admin_user)
+
+    response = admin_client.get(DASHBOARD)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "New leads per day, last 30 days" in html
+    assert "<svg" in html and "Contact messages awaiting a reply" in html
+    assert 'class="app-crm' in html  # the app list stays below the figures
+    assert "<script" not in html.split('id="content-main"')[1].split("</svg>")[0]
+
+
+def test_a_members_crm_figures_count_only_its_organization(admin_user):
+    agency_a, agency_b = _known_dataset(admin_user)
+    member = OrganizationMembershipFactory(organization=agency_b).user
+    member.user_permissions.set(Permission.objects.filter(codename__startswith="view_"))
+
+    figures = {k: f.value for k, f in _figures(dashboard_figures(user=member)).items()}
+
+    assert figures["CRM: Contacts: clinic"] == 0
+    assert figures["CRM: Contacts: individual"] == 1
+    assert figures["CRM: Open tasks"] == 0
+    # Leads belong to the site, not to an organization.
+    assert figures["Leads: Total leads"] == 7
+
+
+def test_sections_the_user_may_not_view_are_left_out():
+    instructor = StaffUserFactory(username="instructor")
+    instructor.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="lms", codename__startswith="view_")
+    )
+
+    dashboard = dashboard_figures(user=instructor)
+
+    assert dashboard.sections == []
+    assert dashboard.chart == []
+
+
+@pytest.mark.parametrize("size", [1, 30])
+def test_the_dashboard_runs_a_fixed_number_of_queries(
+    admin_client, admin_user, size, django_assert_max_num_queries
+):
+    for _ in range(size):
+        _known_dataset(admin_user)
+
+    # Session + user, then: lead totals, sources, chart, early access, inbox, contacts by type,
+    # appointments, tasks; the admin's own recent-actions box.
+    with django_assert_max_num_queries(11):
+        response = admin_client.get(DASHBOARD)
+
+    assert response.status_code == 200
