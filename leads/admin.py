@@ -280,7 +280,7 @@ class UsersLeadAdmin(ExportMixin, BigTableAdmin):
             self.message_user(
                 request,
                 format_html(
-                    '{} converted to <a href="{}">{}</a> ({}).',
+                    'Converted {} to <a href="{}">{}</a> of {}.',
                     lead.email,
                     reverse("admin:crm_contact_change", args=[contact.pk]),
                     contact.name,
