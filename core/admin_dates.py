@@ -9,11 +9,15 @@ start of the next period"), so the cost is one index lookup per period shown (at
 from datetime import datetime, timedelta
 from functools import cache
 
-from django.db.models import QuerySet
+from django.db.models import F, Max, Min, QuerySet
 from django.utils import timezone
+
+from core.paginator import planner_row_estimate
 
 # A day view shows at most 31 days; years are few. A runaway loop is impossible either way.
 MAX_PERIODS = 40
+# Filtered sets the planner expects below this many rows are read whole.
+SMALL_SET = 5000
 
 
 def _truncate(value: datetime, kind: str) -> datetime:
@@ -37,11 +41,53 @@ def _next(start: datetime, kind: str) -> datetime:
 
 
 class ProbedDatesQuerySet(QuerySet):
-    """A queryset whose ``datetimes()``/``dates()`` probe an index instead of scanning."""
+    """A queryset whose ``datetimes()``/``dates()`` probe an index instead of scanning.
+
+    A filtered list the planner expects to be small (a search) is the exception: walking the
+    date index for its few rows would read most of the table ("ORDER BY date LIMIT 1" with a
+    selective filter), so its dates are read from the matching rows themselves.
+    """
+
+    def _few_values(self, field_name: str) -> list | None:
+        """Return every value of ``field_name`` if the filtered set is small, else None."""
+        cache = self.__dict__.setdefault("_few_values_cache", {})
+        if field_name in cache:
+            return cache[field_name]
+        values = None
+        if self.query.where:
+            estimate = planner_row_estimate(self)
+            if estimate is not None and estimate < SMALL_SET:
+                values = list(self.order_by().values_list(field_name, flat=True)[: SMALL_SET + 1])
+                values = values if len(values) <= SMALL_SET else None
+        cache[field_name] = values
+        return values
+
+    def aggregate(self, *args, **kwargs):
+        # Django's date drill-down asks for Min and Max of the date field first.
+        if (
+            not args
+            and kwargs
+            and all(
+                isinstance(agg, (Min, Max)) and isinstance(agg.source_expressions[0], F)
+                for agg in kwargs.values()
+            )
+        ):
+            names = {agg.source_expressions[0].name for agg in kwargs.values()}
+            if len(names) == 1:
+                values = self._few_values(names.pop())
+                if values is not None:
+                    return {
+                        key: (min if isinstance(agg, Min) else max)(values, default=None)
+                        for key, agg in kwargs.items()
+                    }
+        return super().aggregate(*args, **kwargs)
 
     def _probe(self, field_name: str, kind: str, convert) -> list:
         if kind not in ("year", "month", "day"):
             return None
+        few = self._few_values(field_name)
+        if few is not None:
+            return sorted({_truncate(convert(value), kind) for value in few if value is not None})
         found = []
         ordered = self.order_by(field_name)
         lower = None
