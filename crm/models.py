@@ -213,7 +213,8 @@ class ContactTag(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.tag_id} on {self.contact_id}"
+        # Lists that show these rows select the tag and contact along (no query per row).
+        return f"{self.tag.name} on {self.contact.name}"
 
     def clean(self) -> None:
         super().clean()

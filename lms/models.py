@@ -126,7 +126,8 @@ class Enrollment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.contact_id} in {self.course_id}"
+        # Lists that show these rows select the contact and course along (no query per row).
+        return f"{self.contact.name} — {self.course.title}"
 
 
 class LessonProgress(models.Model):
@@ -149,4 +150,4 @@ class LessonProgress(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.contact_id} on {self.lesson_id}"
+        return f"{self.contact.name} — {self.lesson.title}"
