@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Operator classes in index expressions (the contact search's trigram indexes, crm 0009).
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
     "import_export",
