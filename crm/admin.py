@@ -84,6 +84,11 @@ class WorkspaceAdmin(OrganizationScopedAdminMixin, DisambiguatedPickersMixin, ad
     paginator = EstimatedCountPaginator
     show_full_result_count = False
 
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another organization's record (or none at all) is "not found", not a redirect that
+        # tells the two apart.
+        raise Http404(f"No {opts.verbose_name} with this id.")
+
 
 class WorkspaceTabularInline(
     OrganizationScopedAdminMixin, DisambiguatedPickersMixin, admin.TabularInline

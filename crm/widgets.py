@@ -109,7 +109,7 @@ class CustomFieldsWidget(forms.Widget):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        context["widget"]["rows"] = value
+        context["widget"]["rows"] = self.format_value(value)
         context["widget"]["blank_rows"] = range(BLANK_ROWS)
         return context
 
