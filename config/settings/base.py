@@ -49,7 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # OpClass in index expressions (the trigram and prefix search indexes) needs its app.
+    # OpClass in index expressions (the trigram and prefix search indexes of leads and crm) needs its app.
     "django.contrib.postgres",
     "rest_framework",
     "django_filters",

@@ -18,9 +18,18 @@ pytestmark = pytest.mark.django_db
 # The management forms of ContactAdmin's inlines, as a browser posts them with no rows.
 NO_INLINE_ROWS = {
     f"{prefix}-{field}": "0"
-    for prefix in ("contact_tags", "notes", "tasks", "integrations")
+    for prefix in ("contact_tags", "tasks", "integrations", "enrollments", "lesson_progress")
     for field in ("TOTAL_FORMS", "INITIAL_FORMS")
 }
+
+
+def custom_field_rows(*rows: tuple[str, str]) -> dict:
+    """The custom fields as the key/value widget posts them."""
+    return {
+        "custom_fields-rows": "1",
+        "custom_fields-name": [name for name, _ in rows],
+        "custom_fields-value": [value for _, value in rows],
+    }
 
 
 def test_contact_changelist_filters_by_tag_and_type(admin_client):
@@ -47,7 +56,7 @@ def test_contact_admin_refuses_a_patient_under_a_non_clinic(admin_client):
             "contact_type": "PATIENT",
             "parent_contact": parent.pk,
             "name": "New patient",
-            "custom_fields": "{}",
+            **custom_field_rows(),
             **NO_INLINE_ROWS,
         },
     )
@@ -65,13 +74,14 @@ def test_contact_admin_explains_bad_custom_fields(admin_client):
             "organization": clinic.organization_id,
             "contact_type": "CLINIC",
             "name": clinic.name,
-            "custom_fields": '{"chairs": [1, 2]}',
+            **custom_field_rows(("chairs", "4"), ("", "orphan value"), ("chairs", "5")),
             **NO_INLINE_ROWS,
         },
     )
 
     assert response.status_code == 200
-    assert b"must hold text, a number" in response.content
+    assert b"This value needs a name." in response.content
+    assert "“chairs” is already used above.".encode() in response.content
     clinic.refresh_from_db()
     assert clinic.custom_fields == {}
 
@@ -132,7 +142,7 @@ def test_contact_admin_adds_a_patient_under_a_clinic_with_custom_fields(admin_cl
             "contact_type": "PATIENT",
             "parent_contact": clinic.pk,
             "name": "New patient",
-            "custom_fields": '{"insurer": "Acme", "visits": 3}',
+            **custom_field_rows(("insurer", "Acme"), ("visits", "3"), ("", "")),
             **NO_INLINE_ROWS,
         },
     )
@@ -153,7 +163,7 @@ def test_contact_admin_refuses_a_tag_of_another_organization(admin_client):
             "organization": clinic.organization_id,
             "contact_type": "CLINIC",
             "name": clinic.name,
-            "custom_fields": "{}",
+            **custom_field_rows(),
             **NO_INLINE_ROWS,
             "contact_tags-TOTAL_FORMS": "1",
             "contact_tags-0-tag": foreign_tag.pk,
@@ -175,7 +185,7 @@ def test_contact_admin_tags_a_contact_with_its_organizations_tag(admin_client):
             "organization": clinic.organization_id,
             "contact_type": "CLINIC",
             "name": clinic.name,
-            "custom_fields": "{}",
+            **custom_field_rows(),
             **NO_INLINE_ROWS,
             "contact_tags-TOTAL_FORMS": "1",
             "contact_tags-0-tag": tag.pk,
@@ -208,7 +218,7 @@ def test_contact_admin_writes_through_the_services(admin_client, monkeypatch):
             "contact_type": "PATIENT",
             "parent_contact": clinic.pk,
             "name": "  Renamed Patient ",
-            "custom_fields": "{}",
+            **custom_field_rows(),
             **NO_INLINE_ROWS,
         },
     )
@@ -230,7 +240,7 @@ def test_contact_admin_keeps_a_contact_in_its_organization(admin_client):
             "organization": elsewhere.pk,
             "contact_type": contact.contact_type,
             "name": "Stays Put",
-            "custom_fields": "{}",
+            **custom_field_rows(),
             **NO_INLINE_ROWS,
         },
     )
