@@ -1,5 +1,6 @@
 """Settings shared by every environment; the environment is read here and nowhere else."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -189,3 +190,27 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
+# Staff sign-in (issue 11): lockout after repeated failures (django-axes), where signing in
+# lands, and idle staff sessions. AxesMiddleware stays last.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += ["core.sessions.StaffSessionIdleMiddleware", "axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    "core.login.AxesLoginBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# AXES_FAILURE_LIMIT failures for one username from one client address within
+# AXES_COOLOFF_MINUTES lock that pair out for AXES_COOLOFF_MINUTES (other users and addresses
+# still sign in). Unlock early: `manage.py unlock_login <username>`.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Log lines name the username and address only (not the browser), and no banner per command.
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "core.login.lockout_response"
+# The client address as the rate limits see it: X-Forwarded-For only behind TRUSTED_PROXY_COUNT.
+AXES_CLIENT_IP_CALLABLE = "leads.throttling.client_address"
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
+# Staff are signed out after this many minutes without a request (0 turns it off).
+STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=60)

@@ -38,9 +38,11 @@ def test_demo_login_command_creates_a_working_staff_login(settings, tmp_path, mo
     monkeypatch.setattr(ensure_demo_login, "LOGIN_FILE", tmp_path / ".demo-login")
 
     call_command("ensure_demo_login")
-    username, password = (tmp_path / ".demo-login").read_text().strip().split(":", 1)
+    first = (tmp_path / ".demo-login").read_text()
     call_command("ensure_demo_login")
 
-    assert (tmp_path / ".demo-login").read_text().strip() == f"{username}:{password}"
-    assert client.login(username=username, password=password)
+    assert (tmp_path / ".demo-login").read_text() == first
+    logins = dict(line.split(":", 1) for line in first.splitlines())
+    assert {"admin", "sales", "support", "instructor", "manager"} <= set(logins)
+    assert client.login(username="admin", password=logins["admin"])
     assert client.get(reverse("admin:index")).status_code == 200
