@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView
 
+from core.staff_api import StaffApiDocsView
 from core.views import home
 
 admin.site.site_header = "Leads, CRM and courses"
@@ -16,5 +17,5 @@ urlpatterns = [
     path("api/leads/", include("leads.staff_api_urls")),
     path("api/lms/", include("lms.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", StaffApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

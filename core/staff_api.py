@@ -12,10 +12,12 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import permissions, serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 
 from core.api_errors import staff_api_exception_handler, validation_error_from_django
@@ -52,7 +54,13 @@ class StaffModelPermissions(permissions.DjangoModelPermissions):
 
 
 class StaffApiThrottle(UserRateThrottle):
+    """Requests per staff member (THROTTLE_STAFF_API), shared through the cache."""
+
     scope = "staff_api"
+
+    def get_rate(self):
+        # Read when used, not at import, so that the setting can change (tests, reloads).
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
 
 class StaffCursorPagination(CursorPagination):
@@ -121,3 +129,10 @@ STAFF_API_PREFIXES = ("/api/crm/", "/api/leads/", "/api/lms/")
 def only_staff_api_endpoints(endpoints, **kwargs):
     """drf-spectacular preprocessing hook: the schema describes the staff API only."""
     return [endpoint for endpoint in endpoints if endpoint[0].startswith(STAFF_API_PREFIXES)]
+
+
+class StaffApiDocsView(SpectacularSwaggerSplitView):
+    """Swagger UI for the staff API from our own static files (the sidecar): no outside host,
+    no inline script or style, so it works offline and under a strict CSP."""
+
+    template_name = "api/docs.html"

@@ -67,8 +67,8 @@ class World:
     anonymous: APIClient
 
 
-@pytest.fixture
-def world(db) -> World:
+@pytest.fixture(name="world")
+def world_fixture(db) -> World:
     org_a, org_b = OrganizationFactory(name="Agency A"), OrganizationFactory(name="Agency B")
     member_a = grant(OrganizationMembershipFactory(organization=org_a).user, *all_permissions())
     member_b = grant(OrganizationMembershipFactory(organization=org_b).user, *all_permissions())

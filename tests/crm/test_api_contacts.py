@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from crm.models import Contact, ContactTag, Tag
-from tests.api_support import bearer_client, grant, world  # noqa: F401
+from tests.api_support import bearer_client, grant, world_fixture  # noqa: F401
 from tests.crm.factories import (
     ClinicFactory,
     ContactFactory,
