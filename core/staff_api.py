@@ -78,13 +78,33 @@ class StaffPageNumberPagination(PageNumberPagination):
     max_page_size = MAX_PAGE_SIZE
 
 
+class StaffOrderingFilter(OrderingFilter):
+    """``?ordering=``, with the fields a list allows named in the schema."""
+
+    def get_schema_operation_parameters(self, view):
+        fields = list(getattr(view, "ordering_fields", None) or [])
+        default = ",".join(getattr(view, "ordering", None) or [])
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    f"Order by {', '.join(fields)} (prefix '-' for descending; several "
+                    f"separated by commas). Default: {default}."
+                ),
+                "schema": {"type": "string"},
+            }
+        ]
+
+
 class StaffApiMixin:
     """Settings of every staff API view; the queryset is scoped to the caller."""
 
     authentication_classes = [BearerTokenAuthentication, SessionAuthentication]
     permission_classes = [StaffModelPermissions]
     throttle_classes = [StaffApiThrottle]
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filter_backends = [DjangoFilterBackend, StaffOrderingFilter]
     pagination_class = StaffPageNumberPagination
     lookup_value_regex = UUID_PATTERN
 
