@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView
 
 from core.health import healthz
+from core.staff_api import StaffApiDocsView
 from core.views import home
 
 urlpatterns = [
@@ -13,6 +15,12 @@ urlpatterns = [
     path("accounts/login/", RedirectView.as_view(pattern_name="admin:login", query_string=True)),
     path("accounts/profile/", RedirectView.as_view(pattern_name="admin:index")),
     path("", include("leads.urls")),
+    # Staff REST API (core/staff_api.py) and its OpenAPI schema and docs.
+    path("api/crm/", include("crm.api_urls")),
+    path("api/leads/", include("leads.staff_api_urls")),
+    path("api/lms/", include("lms.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", StaffApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
 # Error answers: JSON under /api/, a 503 for a lost database (core/errors.py).

@@ -6,6 +6,10 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Core"
 
+    def ready(self):
+        # The API tokens' admin lives beside core/admin.py (which holds the staff groups' admin).
+        from core import token_admin  # noqa: F401
+
 
 class StaffAdminConfig(admin_apps.AdminConfig):
     """Installs core.admin_site.StaffAdminSite (the dashboard) as ``admin.site``."""

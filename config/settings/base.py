@@ -214,3 +214,38 @@ LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
 # Staff are signed out after this many minutes without a request (0 turns it off).
 STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=60)
+# --- Staff REST API (/api/crm/, /api/leads/, /api/lms/): Bearer tokens, OpenAPI docs ---
+# Views, permissions, pagination and errors: core/staff_api.py. The public form endpoints set
+# their own authentication, permissions and throttles, so the defaults above stay theirs.
+INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]
+# How long a new API token works unless its creator says otherwise.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["staff_api"] = env.str(
+    "THROTTLE_STAFF_API", default="600/min"
+)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Leads, CRM and courses: staff API",
+    "DESCRIPTION": (
+        "The staff's programmatic door to the CRM, the leads and the LMS. Authenticate with "
+        "`Authorization: Bearer <token>` (`python manage.py create_api_token USERNAME`, or "
+        "API tokens in the admin). You see and change only your organizations' records."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page is served from our own static files: no outside host, works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No validator badge: Swagger UI would fetch it from validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "PREPROCESSING_HOOKS": ["core.staff_api.only_staff_api_endpoints"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AppointmentStatusEnum": "crm.models.Appointment.Status",
+        "MessageStatusEnum": "crm.models.Message.Status",
+        "TaskStatusEnum": "crm.models.Task.Status",
+        "CourseStatusEnum": "lms.models.Course.Status",
+        "EnrollmentStatusEnum": "lms.models.Enrollment.Status",
+    },
+}

@@ -309,7 +309,7 @@ def test_instructors_cannot_mark_contact_messages_responded(client, staff, recor
 
 # -- the migration ----------------------------------------------------------------------------
 
-GROUPS_MIGRATION = ("core", "0001_create_staff_groups")
+GROUPS_MIGRATION = ("core", "0002_create_staff_groups")
 
 
 def _group_permissions(apps) -> dict[str, set[str]]:

@@ -35,6 +35,7 @@ def remove_staff_groups(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
+        ("core", "0001_create_api_tokens"),
         ("contenttypes", "0002_remove_content_type_name"),
         ("crm", "0007_add_contact_import_export_permissions"),
         ("leads", "0008_add_lead_staff_permissions"),

@@ -1,0 +1,361 @@
+"""The CRM's staff REST API (/api/crm/): reads scoped to the caller, writes through services.
+
+Authentication, permissions, scoping and the error format come from core/staff_api.py.
+"""
+
+from django.db import transaction
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.staff_api import StaffApiMixin, StaffCursorPagination
+from crm import filters
+from crm import serializers as s
+from crm.models import (
+    Appointment,
+    Contact,
+    ContactIntegration,
+    ContactNote,
+    Message,
+    Organization,
+    Tag,
+    Task,
+)
+from crm.scoping import user_can_access_organization
+from crm.services import (
+    appointment_cancel,
+    appointment_complete,
+    appointment_confirm,
+    appointment_mark_no_show,
+    appointment_schedule,
+    contact_add_tags,
+    contact_create,
+    contact_move,
+    contact_note_create,
+    contact_remove_tags,
+    contact_update,
+    message_log,
+    message_update_status,
+    tag_get_or_create,
+    task_assign,
+    task_cancel,
+    task_complete,
+    task_create,
+    task_start,
+)
+
+
+def _validated(serializer_class, request: Request, **kwargs) -> dict:
+    serializer = serializer_class(data=request.data, context={"request": request}, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class NewestFirstCursorPagination(StaffCursorPagination):
+    ordering = "-created_at"
+
+
+class MessageCursorPagination(StaffCursorPagination):
+    ordering = "-sent_at"
+
+
+class OrganizationViewSet(StaffApiMixin, viewsets.ReadOnlyModelViewSet):
+    """The organizations the caller works for (platform staff: all of them)."""
+
+    queryset = Organization.objects.all()
+    serializer_class = s.OrganizationSerializer
+    filterset_class = filters.OrganizationFilter
+    ordering_fields = ["name", "created_at"]
+    ordering = ["name", "id"]
+
+
+@extend_schema_view(
+    create=extend_schema(request=s.ContactInputSerializer, responses={201: s.ContactSerializer}),
+    partial_update=extend_schema(
+        request=s.ContactUpdateSerializer, responses={200: s.ContactSerializer}
+    ),
+)
+class ContactViewSet(
+    StaffApiMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Contacts: filter, create, change (hierarchy, tags, custom fields), delete."""
+
+    queryset = Contact.objects.prefetch_related("tags")
+    serializer_class = s.ContactSerializer
+    filterset_class = filters.ContactFilter
+    pagination_class = NewestFirstCursorPagination
+    ordering_fields = ["name", "created_at", "updated_at"]
+    ordering = ["-created_at"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def _answer(self, contact: Contact, code: int = status.HTTP_200_OK) -> Response:
+        contact = self.get_queryset().get(pk=contact.pk)
+        return Response(self.get_serializer(contact).data, status=code)
+
+    def create(self, request: Request) -> Response:
+        data = _validated(s.ContactInputSerializer, request)
+        tags = data.pop("tags", None)
+        with transaction.atomic():
+            contact = self.run_service(contact_create, **data)
+            if tags:
+                self.run_service(contact_add_tags, contact=contact, names=tags)
+        return self._answer(contact, status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk=None) -> Response:
+        contact = self.get_object()
+        data = _validated(s.ContactUpdateSerializer, request)
+        tags = data.pop("tags", None)
+        moves = "parent_contact" in data
+        parent = data.pop("parent_contact", None)
+        with transaction.atomic():
+            if data:
+                contact = self.run_service(contact_update, contact=contact, data=data)
+            if moves:
+                contact = self.run_service(contact_move, contact=contact, parent=parent)
+            if tags is not None:
+                self._set_tags(contact, tags)
+        return self._answer(contact)
+
+    def _set_tags(self, contact: Contact, names: list[str]) -> None:
+        wanted = {" ".join(name.split()).lower() for name in names}
+        current = [tag.name for tag in contact.tags.all()]
+        stale = [name for name in current if name.lower() not in wanted]
+        if stale:
+            self.run_service(contact_remove_tags, contact=contact, names=stale)
+        if names:
+            self.run_service(contact_add_tags, contact=contact, names=names)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=s.ContactNoteInputSerializer, responses={201: s.ContactNoteSerializer}
+    )
+)
+class ContactNoteViewSet(
+    StaffApiMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Notes on contacts' files; the author is the caller."""
+
+    queryset = ContactNote.objects.all()
+    serializer_class = s.ContactNoteSerializer
+    filterset_class = filters.ContactNoteFilter
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at", "id"]
+
+    def create(self, request: Request) -> Response:
+        data = _validated(s.ContactNoteInputSerializer, request)
+        note = self.run_service(contact_note_create, author=request.user, **data)
+        return Response(self.get_serializer(note).data, status=status.HTTP_201_CREATED)
+
+
+APPOINTMENT_TRANSITIONS = {
+    "confirm": appointment_confirm,
+    "cancel": appointment_cancel,
+    "complete": appointment_complete,
+    "no_show": appointment_mark_no_show,
+}
+_transition_schema = extend_schema(
+    request=None,
+    responses={
+        200: s.AppointmentSerializer,
+        400: OpenApiResponse(description="The appointment cannot make this change."),
+    },
+)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=s.AppointmentInputSerializer, responses={201: s.AppointmentSerializer}
+    )
+)
+class AppointmentViewSet(
+    StaffApiMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Appointments: schedule one, then confirm, cancel, complete or mark a no-show."""
+
+    queryset = Appointment.objects.all()
+    serializer_class = s.AppointmentSerializer
+    filterset_class = filters.AppointmentFilter
+    ordering_fields = ["start_time", "created_at"]
+    ordering = ["start_time", "id"]
+    action_permissions = {name: ["crm.change_appointment"] for name in APPOINTMENT_TRANSITIONS}
+
+    def create(self, request: Request) -> Response:
+        data = _validated(s.AppointmentInputSerializer, request)
+        appointment = self.run_service(appointment_schedule, **data)
+        return Response(self.get_serializer(appointment).data, status=status.HTTP_201_CREATED)
+
+    def _transition(self, name: str) -> Response:
+        appointment = self.run_service(APPOINTMENT_TRANSITIONS[name], appointment=self.get_object())
+        return Response(self.get_serializer(appointment).data)
+
+    @_transition_schema
+    @action(detail=True, methods=["post"])
+    def confirm(self, request: Request, pk=None) -> Response:
+        return self._transition("confirm")
+
+    @_transition_schema
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk=None) -> Response:
+        return self._transition("cancel")
+
+    @_transition_schema
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk=None) -> Response:
+        return self._transition("complete")
+
+    @_transition_schema
+    @action(detail=True, methods=["post"], url_path="no-show")
+    def no_show(self, request: Request, pk=None) -> Response:
+        return self._transition("no_show")
+
+
+@extend_schema_view(
+    create=extend_schema(request=s.MessageInputSerializer, responses={201: s.MessageSerializer})
+)
+class MessageViewSet(
+    StaffApiMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Messages to and from contacts: log one, then record its delivery reports."""
+
+    queryset = Message.objects.all()
+    serializer_class = s.MessageSerializer
+    filterset_class = filters.MessageFilter
+    pagination_class = MessageCursorPagination
+    ordering_fields = ["sent_at", "created_at"]
+    ordering = ["-sent_at"]
+    action_permissions = {"status": ["crm.change_message"]}
+
+    def create(self, request: Request) -> Response:
+        data = _validated(s.MessageInputSerializer, request)
+        message = self.run_service(message_log, **data)
+        return Response(self.get_serializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.MessageStatusInputSerializer, responses={200: s.MessageSerializer})
+    @action(detail=True, methods=["post"])
+    def status(self, request: Request, pk=None) -> Response:
+        message = self.get_object()
+        data = _validated(s.MessageStatusInputSerializer, request)
+        message = self.run_service(message_update_status, message=message, **data)
+        return Response(self.get_serializer(message).data)
+
+
+TASK_ACTIONS = ("start", "complete", "cancel", "assign")
+
+
+@extend_schema_view(
+    create=extend_schema(request=s.TaskInputSerializer, responses={201: s.TaskSerializer})
+)
+class TaskViewSet(
+    StaffApiMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Tasks about contacts: create, assign, start, complete, cancel."""
+
+    queryset = Task.objects.all()
+    serializer_class = s.TaskSerializer
+    filterset_class = filters.TaskFilter
+    ordering_fields = ["due_date", "created_at", "priority", "status"]
+    ordering = ["due_date", "-created_at", "id"]
+    action_permissions = {name: ["crm.change_task"] for name in TASK_ACTIONS}
+
+    def _check_assignee(self, assignee, organization_id) -> None:
+        # An assignee must be able to open the task: staff of the same organization (or all).
+        if assignee is not None and not user_can_access_organization(assignee, organization_id):
+            raise serializers.ValidationError(
+                {"assignee": "This staff member does not work for the task's organization."}
+            )
+
+    def create(self, request: Request) -> Response:
+        data = _validated(s.TaskInputSerializer, request)
+        self._check_assignee(data.get("assignee"), data["contact"].organization_id)
+        task = self.run_service(task_create, **data)
+        return Response(self.get_serializer(task).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: s.TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, pk=None) -> Response:
+        task = self.run_service(task_start, task=self.get_object())
+        return Response(self.get_serializer(task).data)
+
+    @extend_schema(request=s.TaskCompleteInputSerializer, responses={200: s.TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk=None) -> Response:
+        task = self.get_object()
+        data = _validated(s.TaskCompleteInputSerializer, request)
+        task = self.run_service(task_complete, task=task, **data)
+        return Response(self.get_serializer(task).data)
+
+    @extend_schema(request=None, responses={200: s.TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk=None) -> Response:
+        task = self.run_service(task_cancel, task=self.get_object())
+        return Response(self.get_serializer(task).data)
+
+    @extend_schema(request=s.TaskAssignInputSerializer, responses={200: s.TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk=None) -> Response:
+        task = self.get_object()
+        data = _validated(s.TaskAssignInputSerializer, request)
+        self._check_assignee(data["assignee"], task.organization_id)
+        task = self.run_service(task_assign, task=task, **data)
+        return Response(self.get_serializer(task).data)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=s.TagInputSerializer,
+        responses={201: s.TagSerializer, 200: s.TagSerializer},
+        description="Return the organization's tag of that name (any case), created if new.",
+    )
+)
+class TagViewSet(
+    StaffApiMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Each organization's tags."""
+
+    queryset = Tag.objects.all()
+    serializer_class = s.TagSerializer
+    filterset_class = filters.TagFilter
+    ordering_fields = ["name", "created_at"]
+    ordering = ["name", "id"]
+
+    def create(self, request: Request) -> Response:
+        data = _validated(s.TagInputSerializer, request)
+        existed = Tag.objects.filter(
+            organization=data["organization"], name__iexact=" ".join(data["name"].split())
+        ).exists()
+        tag = self.run_service(tag_get_or_create, field_map={"tags": "name"}, **data)
+        code = status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+        return Response(self.get_serializer(tag).data, status=code)
+
+
+class ContactIntegrationViewSet(StaffApiMixin, viewsets.ReadOnlyModelViewSet):
+    """Contacts' records in outside systems (written by the syncs, read here)."""
+
+    queryset = ContactIntegration.objects.all()
+    serializer_class = s.ContactIntegrationSerializer
+    filterset_class = filters.ContactIntegrationFilter
+    ordering_fields = ["created_at", "last_sync_at"]
+    ordering = ["-created_at", "id"]

@@ -1,0 +1,45 @@
+"""django-filter FilterSets for the leads' staff API (leads/staff_apis.py)."""
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from leads.models import LeadEvent, UsersLead
+
+
+class LeadFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", help_text="Text in the email or name.")
+    email = django_filters.CharFilter(lookup_expr="iexact")
+    converted = django_filters.BooleanFilter(
+        field_name="converted_at", lookup_expr="isnull", exclude=True
+    )
+    converted_contact = django_filters.UUIDFilter(field_name="converted_contact_id")
+    first_seen_at = django_filters.IsoDateTimeFromToRangeFilter()
+    last_seen_at = django_filters.IsoDateTimeFromToRangeFilter()
+
+    class Meta:
+        model = UsersLead
+        fields = [
+            "q",
+            "email",
+            "source",
+            "environment",
+            "converted",
+            "converted_contact",
+            "first_seen_at",
+            "last_seen_at",
+        ]
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(email__icontains=value) | Q(name__icontains=value))
+
+
+class LeadEventFilter(django_filters.FilterSet):
+    lead = django_filters.UUIDFilter(field_name="lead_id")
+    created_at = django_filters.IsoDateTimeFromToRangeFilter()
+
+    class Meta:
+        model = LeadEvent
+        fields = ["lead", "event_type", "environment", "created_at"]
