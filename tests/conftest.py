@@ -1,5 +1,5 @@
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 
 @pytest.fixture
@@ -7,3 +7,64 @@ def postgres_only(db):
     """Skip the test unless it runs against PostgreSQL."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium, headless, with nothing that reaches for the network by itself.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """A headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    import os
+    from pathlib import Path
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"needs Debian's chromium at {CHROMIUM}")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are
+    # still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            # Connections opened while Playwright ran belong to its thread: close them here.
+            connections.close_all()
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture(scope="module")
+def release_pooled_connections():
+    """Close what a live server left in the pool, so that the test database can be dropped."""
+    yield
+    for alias in connections:
+        connection = connections[alias]
+        if connection.vendor == "postgresql":
+            connection.close()
+            connection.close_pool()
+
+
+@pytest.fixture
+def artifacts_dir():
+    """Where browser tests leave their screenshots (git-ignored, kept by CI)."""
+    from pathlib import Path
+
+    directory = Path(__file__).resolve().parent.parent / "test-artifacts"
+    directory.mkdir(exist_ok=True)
+    return directory
