@@ -14,6 +14,7 @@ Django (and django-environ's settings) are loaded.
 - ``GUNICORN_REUSE_PORT``: one listening socket per worker (default true), see below
 - ``GUNICORN_MAX_REQUESTS``: recycle a worker after this many requests (default 0: never)
 - ``GUNICORN_FORWARDED_ALLOW_IPS``: proxies trusted for X-Forwarded-Proto (default 127.0.0.1)
+- ``GUNICORN_CONTROL_SOCKET``: path of gunicorn's control socket (default: none)
 """
 
 import os
@@ -77,6 +78,14 @@ def settings_from_env(environ: dict) -> dict:
         "loglevel": environ.get("GUNICORN_LOGLEVEL", "info"),
         # The worker's pid on every line shows how the load is spread between workers.
         "access_log_format": '%(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s" pid=%(p)s',
+        # gunicorn's control socket defaults to one path per user ($HOME/.gunicorn/gunicorn.ctl),
+        # which two servers on one host would fight over: only where asked for.
+        "control_socket_disable": not environ.get("GUNICORN_CONTROL_SOCKET"),
+        **(
+            {"control_socket": environ["GUNICORN_CONTROL_SOCKET"]}
+            if environ.get("GUNICORN_CONTROL_SOCKET")
+            else {}
+        ),
         # Worker heartbeat files in memory, not on a possibly slow disk.
         "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
     }

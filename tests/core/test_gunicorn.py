@@ -27,6 +27,8 @@ def test_defaults_fit_a_small_box_behind_a_proxy():
     assert settings["reuse_port"] is True
     assert settings["accesslog"] == "-"
     assert "pid=%(p)s" in settings["access_log_format"]
+    # No control socket at the per-user default path that two servers would share.
+    assert settings["control_socket_disable"] is True
 
 
 def test_every_setting_comes_from_the_environment():
@@ -42,6 +44,7 @@ def test_every_setting_comes_from_the_environment():
             "GUNICORN_MAX_REQUESTS": "1000",
             "GUNICORN_MAX_REQUESTS_JITTER": "100",
             "GUNICORN_FORWARDED_ALLOW_IPS": "10.0.0.1",
+            "GUNICORN_CONTROL_SOCKET": "/run/leadcrm/gunicorn.ctl",
         }
     )
 
@@ -51,6 +54,8 @@ def test_every_setting_comes_from_the_environment():
     assert settings["reuse_port"] is False
     assert (settings["max_requests"], settings["max_requests_jitter"]) == (1000, 100)
     assert settings["forwarded_allow_ips"] == "10.0.0.1"
+    assert settings["control_socket_disable"] is False
+    assert settings["control_socket"] == "/run/leadcrm/gunicorn.ctl"
 
 
 @pytest.mark.parametrize(
@@ -94,3 +99,4 @@ def test_gunicorn_reads_the_file_with_the_environment():
     assert printed["worker_class"] == "gthread"
     assert printed["reuse_port"] == "True"
     assert printed["wsgi_app"] == "config.wsgi:application"
+    assert printed["control_socket_disable"] == "True"
