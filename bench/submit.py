@@ -299,6 +299,32 @@ def psycopg_loop(url: str, connections: int, duration: float) -> dict:
     return {"rate": sum(counts) / elapsed, "requests": sum(counts)}
 
 
+def process_tree_cpu(root: int) -> float:
+    """Return the CPU seconds (user + system) used so far by ``root`` and its children."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # Fields after the command name (which may hold spaces): state, ppid, ...
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == root or int(fields[1]) == root:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def with_cpu(measure, cpu) -> dict:
+    """Run ``measure()`` and add the CPU milliseconds per request that ``cpu()`` counted."""
+    before = cpu()
+    result = measure()
+    spent = cpu() - before
+    result["cpu_ms"] = spent * 1000 / result["requests"] if result["requests"] else 0
+    return result
+
+
 def stored_counts(url: str) -> dict:
     with psycopg.connect(url) as conn:
         return {
@@ -335,6 +361,15 @@ def report(rounds: list[dict], warmups: list[dict], stored: dict) -> None:
             f"{label:<28}"
             + "".join(f"{rate:>10.0f}" for rate in rates)
             + f"{statistics.median(rates):>10.0f}"
+        )
+    print()
+    print("client-side CPU ms per request (gunicorn processes; the loop's own process):")
+    for key, label in LABELS.items():
+        costs = [r[key]["cpu_ms"] for r in rounds]
+        print(
+            f"{label:<28}"
+            + "".join(f"{cost:>10.2f}" for cost in costs)
+            + f"{statistics.median(costs):>10.2f}"
         )
     print()
     for label, (top, bottom) in RATIOS.items():
@@ -437,12 +472,21 @@ def main() -> None:
         rounds = []
         for number in range(1, args.rounds + 1):
             log(f"round {number}/{args.rounds}: {args.duration}s each")
+            app_cpu = lambda: process_tree_cpu(server.pid)  # noqa: E731
             rounds.append(
                 {
-                    "json": run_wrk(args, base_url, JSON_REQUEST, f"json{number}"),
-                    "form": run_wrk(args, base_url, form_request, f"form{number}"),
-                    "loop8": psycopg_loop(url, 8, args.duration),
-                    "loop1": psycopg_loop(url, 1, args.duration),
+                    "json": with_cpu(
+                        lambda n=number: run_wrk(args, base_url, JSON_REQUEST, f"json{n}"), app_cpu
+                    ),
+                    "form": with_cpu(
+                        lambda n=number: run_wrk(args, base_url, form_request, f"form{n}"), app_cpu
+                    ),
+                    "loop8": with_cpu(
+                        lambda: psycopg_loop(url, 8, args.duration), time.process_time
+                    ),
+                    "loop1": with_cpu(
+                        lambda: psycopg_loop(url, 1, args.duration), time.process_time
+                    ),
                 }
             )
         stop(server)
