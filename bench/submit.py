@@ -3,7 +3,7 @@
 Usage (needs PostgreSQL, Redis and Debian's wrk; creates and drops its own database):
 
     .venv/bin/python bench/submit.py
-    .venv/bin/python bench/submit.py --duration 20 --connections 16 --database bench_i8a_submit
+    .venv/bin/python bench/submit.py --duration 20 --rounds 3 --connections 16 --database bench_i8a_submit
 
 In one run it:
 1. creates the database (``--database``, default ``bench_i8a_submit``), migrates it and
@@ -15,7 +15,8 @@ In one run it:
    with wrk, each request a new email or one of a few hundred returning ones in varied case;
 4. drives a plain psycopg 3 loop of the minimal transaction (BEGIN; upsert RETURNING id;
    INSERT contact_messages; INSERT lead_events; COMMIT) with 8 connections and with 1;
-5. prints req/s (tx/s) for each and the ratios, then stops gunicorn and drops the database.
+5. repeats 3-4 for ``--rounds`` rounds (default 3), prints req/s (tx/s) of each and the
+   ratios per round and their medians, then stops gunicorn and drops the database.
 
 Everything it starts is bounded in time and stopped on the way out.
 """
@@ -28,6 +29,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -297,12 +299,98 @@ def psycopg_loop(url: str, connections: int, duration: float) -> dict:
     return {"rate": sum(counts) / elapsed, "requests": sum(counts)}
 
 
+def process_tree_cpu(root: int) -> float:
+    """Return the CPU seconds (user + system) used so far by ``root`` and its children."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # Fields after the command name (which may hold spaces): state, ppid, ...
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == root or int(fields[1]) == root:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def with_cpu(measure, cpu) -> dict:
+    """Run ``measure()`` and add the CPU milliseconds per request that ``cpu()`` counted."""
+    before = cpu()
+    result = measure()
+    spent = cpu() - before
+    result["cpu_ms"] = spent * 1000 / result["requests"] if result["requests"] else 0
+    return result
+
+
 def stored_counts(url: str) -> dict:
     with psycopg.connect(url) as conn:
         return {
             table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             for table in ("users_leads", "contact_messages", "lead_events")
         }
+
+
+LABELS = {
+    "json": "JSON POST /api/contact",
+    "form": "HTML form POST /contact/",
+    "loop8": "psycopg loop, 8 conns",
+    "loop1": "psycopg loop, 1 conn",
+}
+RATIOS = {
+    "JSON / loop-8": ("json", "loop8"),
+    "form / loop-8": ("form", "loop8"),
+    "JSON / loop-1": ("json", "loop1"),
+    "form / JSON": ("form", "json"),
+    "loop-8 / loop-1": ("loop8", "loop1"),
+}
+
+
+def report(rounds: list[dict], warmups: list[dict], stored: dict) -> None:
+    print()
+    print(
+        f"{'req/s (tx/s)':<28}"
+        + "".join(f"{f'round {n}':>10}" for n in range(1, len(rounds) + 1))
+        + f"{'median':>10}"
+    )
+    for key, label in LABELS.items():
+        rates = [r[key]["rate"] for r in rounds]
+        print(
+            f"{label:<28}"
+            + "".join(f"{rate:>10.0f}" for rate in rates)
+            + f"{statistics.median(rates):>10.0f}"
+        )
+    print()
+    print("client-side CPU ms per request (gunicorn processes; the loop's own process):")
+    for key, label in LABELS.items():
+        costs = [r[key]["cpu_ms"] for r in rounds]
+        print(
+            f"{label:<28}"
+            + "".join(f"{cost:>10.2f}" for cost in costs)
+            + f"{statistics.median(costs):>10.2f}"
+        )
+    print()
+    for label, (top, bottom) in RATIOS.items():
+        ratios = [r[top]["rate"] / r[bottom]["rate"] for r in rounds if r[bottom]["rate"]]
+        target = "  (target >= 0.30)" if label == "JSON / loop-8" else ""
+        print(
+            f"{label:<28}"
+            + "".join(f"{ratio:>10.2f}" for ratio in ratios)
+            + f"{statistics.median(ratios):>10.2f}{target}"
+        )
+    failed = sum(r[k]["non_2xx_3xx"] for r in rounds for k in ("json", "form"))
+    socket_errors = [
+        r[k]["socket_errors"] for r in rounds for k in ("json", "form") if r[k]["socket_errors"]
+    ]
+    accepted = sum(w["requests"] - w["non_2xx_3xx"] for w in warmups) + sum(
+        r[k]["requests"] - r[k].get("non_2xx_3xx", 0) for r in rounds for k in LABELS
+    )
+    print()
+    print(f"non-2xx/3xx answers: {failed}; socket errors: {socket_errors or 'none'}")
+    # wrk counts completed requests only; one cut off at the end of a run may be stored too.
+    print(f"accepted submissions: {accepted}; stored: {stored}")
 
 
 def stop(process: subprocess.Popen | None) -> None:
@@ -322,6 +410,7 @@ def main() -> None:
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/1")
     parser.add_argument("--port", type=int, default=18110)
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the four measurements")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: config)")
@@ -372,55 +461,38 @@ def main() -> None:
 
         log("warming up (not measured): both endpoints, 2s each")
         warm = argparse.Namespace(**{**vars(args), "duration": 2})
-        run_wrk(warm, base_url, JSON_REQUEST, "warm-json")
-        run_wrk(warm, base_url, FORM_REQUEST % {"token": token, "cookie": cookie}, "warm-form")
+        form_request = FORM_REQUEST % {"token": token, "cookie": cookie}
+        warmups = [
+            run_wrk(warm, base_url, JSON_REQUEST, "warm-json"),
+            run_wrk(warm, base_url, form_request, "warm-form"),
+        ]
 
-        results = {}
-        log(f"wrk: JSON POST /api/contact, {args.connections} connections, {args.duration}s")
-        results["json"] = run_wrk(args, base_url, JSON_REQUEST, "json")
-        log(f"wrk: HTML form POST /contact/, {args.connections} connections, {args.duration}s")
-        results["form"] = run_wrk(
-            args, base_url, FORM_REQUEST % {"token": token, "cookie": cookie}, "form"
-        )
+        # Rounds of the four measurements back to back, so that each ratio compares figures
+        # taken within a minute of each other on a machine whose load may drift.
+        rounds = []
+        for number in range(1, args.rounds + 1):
+            log(f"round {number}/{args.rounds}: {args.duration}s each")
+            app_cpu = lambda: process_tree_cpu(server.pid)  # noqa: E731
+            rounds.append(
+                {
+                    "json": with_cpu(
+                        lambda n=number: run_wrk(args, base_url, JSON_REQUEST, f"json{n}"), app_cpu
+                    ),
+                    "form": with_cpu(
+                        lambda n=number: run_wrk(args, base_url, form_request, f"form{n}"), app_cpu
+                    ),
+                    "loop8": with_cpu(
+                        lambda: psycopg_loop(url, 8, args.duration), time.process_time
+                    ),
+                    "loop1": with_cpu(
+                        lambda: psycopg_loop(url, 1, args.duration), time.process_time
+                    ),
+                }
+            )
         stop(server)
         server = None
-        log(f"psycopg loop: 8 connections, {args.duration}s")
-        results["loop8"] = psycopg_loop(url, 8, args.duration)
-        log(f"psycopg loop: 1 connection, {args.duration}s")
-        results["loop1"] = psycopg_loop(url, 1, args.duration)
         stored = stored_counts(url)
-
-        print()
-        print(f"{'path':<28}{'req/s':>10}{'requests':>10}{'non-2xx/3xx':>13}")
-        labels = {
-            "json": "JSON POST /api/contact",
-            "form": "HTML form POST /contact/",
-            "loop8": "psycopg loop, 8 conns",
-            "loop1": "psycopg loop, 1 conn",
-        }
-        for key, label in labels.items():
-            result = results[key]
-            print(
-                f"{label:<28}{result['rate']:>10.0f}{result['requests']:>10}"
-                f"{result.get('non_2xx_3xx', 0):>13}"
-            )
-            if result.get("socket_errors"):
-                print(f"  socket errors: {result['socket_errors']}")
-        print()
-        loop8, loop1 = results["loop8"]["rate"], results["loop1"]["rate"]
-        print(f"JSON / loop-8:  {results['json']['rate'] / loop8:.2f}  (target >= 0.30)")
-        print(f"form / loop-8:  {results['form']['rate'] / loop8:.2f}")
-        print(f"JSON / loop-1:  {results['json']['rate'] / loop1:.2f}")
-        print(f"form / JSON:    {results['form']['rate'] / results['json']['rate']:.2f}")
-        print(f"loop-8 / loop-1: {loop8 / loop1:.2f}")
-        print(f"stored: {stored}")
-        accepted = sum(
-            results[k]["requests"] - results[k]["non_2xx_3xx"] for k in ("json", "form")
-        ) + sum(results[k]["requests"] for k in ("loop8", "loop1"))
-        # wrk counts only completed requests; a submission cut off at the end may also be stored.
-        print(
-            f"accepted submissions: {accepted}; contact messages stored: {stored['contact_messages']}"
-        )
+        report(rounds, warmups, stored)
     finally:
         stop(server)
         if not args.keep:

@@ -6,6 +6,8 @@ bodies are the project's own with fewer fields; early access comes in camelCase 
 legacy enum values and gets the answers that front-end reads.
 """
 
+import math
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
@@ -113,12 +115,15 @@ class PublicFormApi(APIView):
     def refused(self, exc: serializers.ValidationError) -> Response:
         raise exc
 
+    def throttled(self, wait: float) -> Response:
+        raise Throttled(wait=wait)
+
     def post(self, request: Request) -> Response:
         body = request.data  # parse first: a 400 or 415 body does not count against the limit
+        serializer_class = self.input_serializer_class(body)
         limit = rate_limit_check(request, scope=self.throttle_scope)
         if not limit.allowed:
-            raise Throttled(wait=limit.wait)
-        serializer_class = self.input_serializer_class(body)
+            return self.throttled(limit.wait)
         try:
             serializer = serializer_class(data=body)
             serializer.is_valid(raise_exception=True)
@@ -232,6 +237,19 @@ class EarlyAccessRequestApi(PublicFormApi):
         return Response(
             {"success": False, "error": first_error(exc.detail)},
             status=status.HTTP_400_BAD_REQUEST,
+        )
+
+    def throttled(self, wait: float) -> Response:
+        if not self.client_body:
+            return super().throttled(wait)
+        seconds = max(1, math.ceil(wait))
+        return Response(
+            {
+                "success": False,
+                "error": f"Too many requests. Please try again in {seconds} seconds.",
+            },
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(seconds)},
         )
 
     def submit(self, data: dict, *, visitor_key: str) -> None:

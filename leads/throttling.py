@@ -15,6 +15,7 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from rest_framework.settings import api_settings
+from rest_framework.throttling import ScopedRateThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,22 @@ def rate_limit_check(request: HttpRequest, *, scope: str) -> RateLimit:
     if count <= limit:
         return RateLimit(allowed=True)
     return RateLimit(allowed=False, wait=(window + 1) * seconds - now)
+
+
+class ClientScopedRateThrottle(ScopedRateThrottle):
+    """DRF's scoped throttle keyed on ``client_address``, for DRF views outside the lead forms.
+
+    The public lead endpoints use ``rate_limit_check`` instead: one atomic increment per
+    parsed POST, where DRF's throttle reads and writes a history list on every request.
+    """
+
+    @property
+    def THROTTLE_RATES(self) -> dict:  # noqa: N802 - DRF's name
+        # DRF binds the rates at import; read them live so settings overrides apply.
+        return api_settings.DEFAULT_THROTTLE_RATES
+
+    def get_ident(self, request) -> str:
+        return client_address(request)
 
 
 def rate_limit_allows(request: HttpRequest, *, scope: str) -> bool:

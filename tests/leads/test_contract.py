@@ -261,3 +261,16 @@ def test_the_project_early_access_body_keeps_its_own_answers(browser):
     assert bad.status_code == 400
     assert "intent_level" in bad.json()
     assert EarlyAccessRequest.objects.get().city == "Goa"
+
+
+def test_a_rate_limited_early_access_gets_a_readable_error(browser, throttle_rate):
+    throttle_rate("lead_early_access", "1/min")
+    assert post(browser, "/api/early-access", EARLY_ACCESS).status_code == 201
+
+    limited = post(browser, "/api/early-access", {**EARLY_ACCESS, "email": "b@example.com"})
+
+    assert limited.status_code == 429
+    assert limited.json()["success"] is False
+    assert "try again" in limited.json()["error"]
+    assert int(limited["Retry-After"]) >= 1
+    assert UsersLead.objects.count() == 1

@@ -1,11 +1,16 @@
 """CORS for the public lead endpoints: configured origins only, no credentials, rate limits."""
 
 import json
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.test import Client
 
-from leads.models import ContactMessage, UsersLead
+from leads.models import ContactMessage, LeadEvent, UsersLead
 from tests.config.test_settings import run_python
 
 pytestmark = pytest.mark.django_db
@@ -132,3 +137,143 @@ def test_allowed_origins_come_from_the_environment():
         "https://comfhutt.example",
         "https://www.comfhutt.example",
     ]
+
+
+# --- In a real browser: a page on another origin posts as the live front-end does ----------
+
+CHROMIUM = Path("/usr/bin/chromium")
+FRONT_END_PORT = 18121
+FRONT_END_ORIGIN = f"http://127.0.0.1:{FRONT_END_PORT}"
+FRONT_END_PAGE = b"<!doctype html><title>ComfHutt</title><p>front-end</p>"
+# What the front-end's forms do: fetch with a JSON body, read ok/status and the JSON answer.
+SEND = """async ([url, body]) => {
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: {"Content-Type": "application/json"},
+      body: JSON.stringify(body),
+    });
+    let answer = null;
+    try { answer = await response.json(); } catch (e) {}
+    return {ok: response.ok, status: response.status, body: answer};
+  } catch (e) {
+    return {failed: String(e)};
+  }
+}"""
+EARLY_ACCESS = {
+    "email": "asha@example.com",
+    "name": "Asha",
+    "investmentIntent": "READY_TO_INVEST",
+    "expectedInvestmentRange": "ABOVE_TWO_L",
+    "source": "website",
+}
+
+
+@pytest.fixture
+def front_end():
+    """Serve the front-end's page from its own origin (another port of ours)."""
+
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(FRONT_END_PAGE)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", FRONT_END_PORT), Page)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield FRONT_END_ORIGIN
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def browser_page(live_server, front_end):
+    if not CHROMIUM.exists():
+        pytest.skip(f"needs Debian's chromium at {CHROMIUM}")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
+            )
+            page = browser.new_page()
+            page.goto(front_end)
+            yield page
+            connections.close_all()
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        for connection in connections.all():
+            if connection.vendor == "postgresql":
+                connection.close()
+                connection.close_pool()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_on_the_allowed_origin_posts_the_three_forms(browser_page, live_server, settings):
+    settings.CORS_ALLOWED_ORIGINS = [FRONT_END_ORIGIN]
+    api = live_server.url + "/api"
+
+    choices = browser_page.evaluate(
+        SEND,
+        [
+            f"{api}/choices",
+            {"intent": "invest", "nps": 8, "name": "Asha", "email": "asha@example.com"},
+        ],
+    )
+    contact = browser_page.evaluate(SEND, [f"{api}/contact", CONTACT])
+    early = browser_page.evaluate(SEND, [f"{api}/early-access", EARLY_ACCESS])
+    refused = browser_page.evaluate(
+        SEND, [f"{api}/early-access", {**EARLY_ACCESS, "expectedInvestmentRange": "1M"}]
+    )
+
+    assert choices["ok"] and contact["ok"]
+    assert (early["status"], early["body"]) == (201, {"success": True})
+    assert refused["status"] == 400
+    assert refused["body"]["success"] is False
+    assert "expectedInvestmentRange" in refused["body"]["error"]
+    assert UsersLead.objects.count() == 1
+    assert LeadEvent.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_on_another_origin_is_refused_by_the_browser(browser_page, live_server, settings):
+    settings.CORS_ALLOWED_ORIGINS = ["https://comfhutt.example"]
+
+    answer = browser_page.evaluate(SEND, [f"{live_server.url}/api/contact", CONTACT])
+
+    assert "failed" in answer
+    # The preflight failed, so the browser never sent the POST.
+    assert not UsersLead.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_browser_can_read_a_rate_limited_answer(
+    browser_page, live_server, settings, throttle_rate
+):
+    settings.CORS_ALLOWED_ORIGINS = [FRONT_END_ORIGIN]
+    throttle_rate("lead_contact", "1/min")
+    url = f"{live_server.url}/api/contact"
+
+    first = browser_page.evaluate(SEND, [url, CONTACT])
+    second = browser_page.evaluate(SEND, [url, CONTACT])
+
+    assert first["status"] == 201
+    assert second["status"] == 429
+    assert ContactMessage.objects.count() == 1
