@@ -80,9 +80,9 @@ class SubmissionAdmin(BigTableAdmin):
         return False
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.concrete_fields] + list(
-            self.readonly_fields
-        )
+        # Every stored value, read-only; the raw id says nothing to a reader.
+        stored = [f.name for f in self.model._meta.concrete_fields if not f.primary_key]
+        return stored + list(self.readonly_fields)
 
     @admin.display(description="lead", ordering="lead__email")
     def lead_email(self, obj) -> str:
@@ -415,7 +415,6 @@ class ContactMessageAdmin(SubmissionAdmin):
     list_filter = ["responded", "environment"]
     search_fields = ["^lead__email", "lead__name", "subject"]
     search_help_text = "Lead email starting with…, or part of the lead's name or the subject."
-    readonly_fields = ["reply"]
     actions = ["mark_responded", "mark_not_responded"]
 
     def has_mark_responded_permission(self, request) -> bool:
