@@ -53,6 +53,8 @@ from leads.services import (
 
 # Streamed CSV exports read the table this many rows at a time.
 EXPORT_CHUNK_SIZE = 2000
+# A workbook is built in memory; above this many rows the export must be CSV.
+XLSX_MAX_ROWS = 20_000
 
 
 class WorkspaceMedia:
@@ -348,10 +350,19 @@ class UsersLeadAdmin(ExportMixin, BigTableAdmin):
         return leads_with_submission_counts(queryset)
 
     def _do_file_export(self, file_format, request, queryset, export_form=None):
-        if not isinstance(file_format, CSV):
-            return super()._do_file_export(file_format, request, queryset, export_form)
         if not self.has_export_permission(request):
             raise PermissionDenied
+        if not isinstance(file_format, CSV):
+            # A workbook is built whole in memory: big ones go through the streamed CSV.
+            if queryset.count() > XLSX_MAX_ROWS:
+                self.message_user(
+                    request,
+                    f"More than {XLSX_MAX_ROWS:,} leads match: filter the list further, or "
+                    "export them as CSV.",
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(reverse("admin:leads_userslead_changelist"))
+            return super()._do_file_export(file_format, request, queryset, export_form)
         resource = LeadResource()
         selected = self.get_export_resource_fields_from_form(export_form)
         row = resource.row_exporter(selected)
