@@ -91,6 +91,8 @@ def test_staff_reads_a_lead_converts_it_and_answers_its_message(page, live_serve
     page.get_by_label("Username").fill(admin_user.username)
     page.get_by_label("Password").fill("password")
     page.get_by_role("button", name="Log in").click()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, "lead-list")
     page.get_by_role("link", name="priya@example.com").click()
     timeline = page.locator(".timeline")
     assert "Ready to invest now, ₹2L+, commercial, in Pune" in timeline.inner_text()
