@@ -109,7 +109,9 @@ def explain(sql: str) -> tuple[float, list[str], list[str]]:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) " + sql)
         plan = [row[0] for row in cursor.fetchall()]
     total = float(re.search(r"Execution Time: ([\d.]+)", plan[-1]).group(1))
-    indexes = sorted({m for line in plan for m in re.findall(r"using (\w+)", line)})
+    indexes = sorted(
+        {m for line in plan for m in re.findall(r"(?:using|Bitmap Index Scan on) (\w+)", line)}
+    )
     seq = [
         line.strip()
         for line in plan

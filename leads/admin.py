@@ -53,6 +53,8 @@ from leads.services import (
 
 # Streamed CSV exports read the table this many rows at a time.
 EXPORT_CHUNK_SIZE = 2000
+# A workbook is built in memory; above this many rows the export must be CSV.
+XLSX_MAX_ROWS = 20_000
 
 
 class WorkspaceMedia:
@@ -64,6 +66,8 @@ class BigTableAdmin(admin.ModelAdmin):
 
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+    # Facet counts are a COUNT per filter choice over the whole table: never on big lists.
+    show_facets = admin.ShowFacets.NEVER
     Media = WorkspaceMedia
 
 
@@ -80,9 +84,9 @@ class SubmissionAdmin(BigTableAdmin):
         return False
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.concrete_fields] + list(
-            self.readonly_fields
-        )
+        # Every stored value, read-only; the raw id says nothing to a reader.
+        stored = [f.name for f in self.model._meta.concrete_fields if not f.primary_key]
+        return stored + list(self.readonly_fields)
 
     @admin.display(description="lead", ordering="lead__email")
     def lead_email(self, obj) -> str:
@@ -157,6 +161,17 @@ class ChoiceKeyFilter(admin.SimpleListFilter):
 # --- Leads -----------------------------------------------------------------------------------
 
 
+def compact_time(value) -> str:
+    """Return a short date for a list column, the full time on hover (fits a 1366 px list)."""
+    local = timezone.localtime(value)
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>',
+        local.isoformat(),
+        local.strftime("%d %b %Y %H:%M"),
+        local.strftime("%d %b %Y"),
+    )
+
+
 class ConvertLeadForm(forms.Form):
     organization = forms.ModelChoiceField(queryset=Organization.objects.none())
     contact_type = forms.ChoiceField(choices=Contact.Type.choices, initial=Contact.Type.INDIVIDUAL)
@@ -183,8 +198,8 @@ class UsersLeadAdmin(ExportMixin, BigTableAdmin):
         "source",
         "submissions",
         "converted",
-        "first_seen_at",
-        "last_seen_at",
+        "first_seen",
+        "last_seen",
     ]
     list_filter = [FirstSeenFilter, "source", "environment", ConvertedFilter]
     # Prefix match on email and phone (what staff type; an index serves it), any part of names
@@ -230,7 +245,15 @@ class UsersLeadAdmin(ExportMixin, BigTableAdmin):
         # Emails are stored lower-cased; match the index exactly however staff type it.
         return super().get_search_results(request, queryset, search_term.strip())
 
-    @admin.display(description="submissions")
+    @admin.display(description="first seen", ordering="first_seen_at")
+    def first_seen(self, lead: UsersLead) -> str:
+        return compact_time(lead.first_seen_at)
+
+    @admin.display(description="last seen", ordering="last_seen_at")
+    def last_seen(self, lead: UsersLead) -> str:
+        return compact_time(lead.last_seen_at)
+
+    @admin.display(description="forms")
     def submissions(self, lead: UsersLead) -> int:
         return lead.choices_count + lead.early_access_count + lead.contact_message_count
 
@@ -348,10 +371,19 @@ class UsersLeadAdmin(ExportMixin, BigTableAdmin):
         return leads_with_submission_counts(queryset)
 
     def _do_file_export(self, file_format, request, queryset, export_form=None):
-        if not isinstance(file_format, CSV):
-            return super()._do_file_export(file_format, request, queryset, export_form)
         if not self.has_export_permission(request):
             raise PermissionDenied
+        if not isinstance(file_format, CSV):
+            # A workbook is built whole in memory: big ones go through the streamed CSV.
+            if queryset.count() > XLSX_MAX_ROWS:
+                self.message_user(
+                    request,
+                    f"More than {XLSX_MAX_ROWS:,} leads match: filter the list further, or "
+                    "export them as CSV.",
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(reverse("admin:leads_userslead_changelist"))
+            return super()._do_file_export(file_format, request, queryset, export_form)
         resource = LeadResource()
         selected = self.get_export_resource_fields_from_form(export_form)
         row = resource.row_exporter(selected)
@@ -415,7 +447,6 @@ class ContactMessageAdmin(SubmissionAdmin):
     list_filter = ["responded", "environment"]
     search_fields = ["^lead__email", "lead__name", "subject"]
     search_help_text = "Lead email starting with…, or part of the lead's name or the subject."
-    readonly_fields = ["reply"]
     actions = ["mark_responded", "mark_not_responded"]
 
     def has_mark_responded_permission(self, request) -> bool:

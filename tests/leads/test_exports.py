@@ -167,3 +167,17 @@ def test_csv_export_of_50000_leads_streams_in_bounded_memory(admin_client):
     assert lines == STREAM_ROWS + 1
     assert size > 3 * 1024 * 1024
     assert peak < STREAM_PEAK_BYTES, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_xlsx_refuses_more_rows_than_a_workbook_should_hold(admin_client, monkeypatch):
+    from leads import admin as leads_admin
+
+    monkeypatch.setattr(leads_admin, "XLSX_MAX_ROWS", 2)
+    dataset()
+
+    refused = export(admin_client, XLSX_FORMAT)
+    allowed = export(admin_client, XLSX_FORMAT, "source=CONTACT")
+
+    assert refused.status_code == 302
+    assert refused["Location"] == reverse("admin:leads_userslead_changelist")
+    assert allowed.status_code == 200
