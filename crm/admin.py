@@ -12,7 +12,7 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
-from core.exports import iterate_queryset_rows, stream_csv_response
+from core.exports import stream_csv_response
 from core.paginator import EstimatedCountPaginator
 from crm import selectors, services
 from crm.admin_scoping import OrganizationScopedAdminMixin, ScopedRelatedFieldListFilter
@@ -565,17 +565,14 @@ class ContactAdmin(ImportExportMixin, WorkspaceAdmin):
         # One bad row and nothing is written, not even the good rows.
         return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
 
-    def get_export_queryset(self, request):
-        # What the list shows (filters, search, scoping), read in chunks.
-        queryset = super().get_export_queryset(request)
-        return queryset.select_related("organization", "parent_contact").prefetch_related("tags")
-
     def _do_file_export(self, file_format, request, queryset, export_form=None):
+        # ``queryset`` is what the list shows (filters, search, scoping); it is streamed in
+        # chunks instead of built into one dataset in memory.
         if not self.has_export_permission(request):
             raise PermissionDenied
         resource = ContactResource()
         header = resource.get_export_headers()
-        rows = iterate_queryset_rows(queryset, resource.export_resource)
+        rows = resource.export_rows(queryset)
         filename = self.get_export_filename(request, queryset, file_format)
         if isinstance(file_format, XLSX):
             return stream_xlsx_response(filename=filename, header=header, rows=rows)
