@@ -380,8 +380,10 @@ class ContactAdmin(ImportExportMixin, WorkspaceAdmin):
         return contact_label(contact)
 
     def get_queryset(self, request):
-        # The change page, the pickers and autocomplete all name the organization.
-        return super().get_queryset(request).select_related("organization")
+        # The list, the change page, the pickers and autocomplete all name the organization
+        # (and the list and page the parent). Set here, as Django skips list_select_related
+        # once a queryset selects anything.
+        return super().get_queryset(request).select_related("organization", "parent_contact")
 
     def get_inlines(self, request, obj):
         return [*super().get_inlines(request, obj), *CONTACT_PAGE_INLINES]
