@@ -83,6 +83,11 @@ class WorkspaceAdmin(OrganizationScopedAdminMixin, DisambiguatedPickersMixin, ad
     # Big tables: no exact COUNT(*) of the whole table on every page.
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+    # Facet counts run one COUNT per filter choice over the whole table.
+    show_facets = admin.ShowFacets.NEVER
+
+    class Media:
+        css = {"all": ["admin_workspace/lists.css"]}
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Another organization's record (or none at all) is "not found", not a redirect that
