@@ -248,3 +248,20 @@ def test_contact_admin_keeps_a_contact_in_its_organization(admin_client):
     assert response.status_code == 302
     contact.refresh_from_db()
     assert contact.organization_id != elsewhere.pk
+
+
+def test_note_admin_makes_the_signed_in_user_the_author(admin_client, admin_user):
+    from crm.models import ContactNote
+    from tests.crm.factories import StaffUserFactory
+
+    contact = ContactFactory()
+    someone_else = StaffUserFactory()
+
+    response = admin_client.post(
+        reverse("admin:crm_contactnote_add"),
+        {"contact": contact.pk, "content": "Called back", "author": someone_else.pk},
+    )
+
+    assert response.status_code == 302
+    note = ContactNote.objects.get()
+    assert (note.author, note.organization_id) == (admin_user, contact.organization_id)
