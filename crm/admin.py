@@ -189,6 +189,54 @@ class AppointmentStartFilter(TimeRangeFilter):
     ]
 
 
+class TaskDueFilter(admin.SimpleListFilter):
+    """Open tasks by when they are due ("overdue" is what the dashboard links to)."""
+
+    title = "due"
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", "Overdue (open)"),
+            ("today", "Due today (open)"),
+            ("next7", "Due in the next 7 days (open)"),
+            ("none", "No due date"),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        open_tasks = queryset.filter(status__in=Task.OPEN)
+        match self.value():
+            case "overdue":
+                return open_tasks.filter(due_date__lt=now)
+            case "today":
+                return open_tasks.filter(due_date__gte=today, due_date__lt=today + timedelta(1))
+            case "next7":
+                return open_tasks.filter(due_date__gte=now, due_date__lt=today + timedelta(8))
+            case "none":
+                return queryset.filter(due_date__isnull=True)
+        return queryset
+
+
+class TaskAssigneeFilter(admin.SimpleListFilter):
+    """ "Assigned to me" without listing every staff member."""
+
+    title = "assignee"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", "Assigned to me"), ("nobody", "Unassigned")]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "me":
+                return queryset.filter(assignee=request.user)
+            case "nobody":
+                return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
 class MessageSentFilter(TimeRangeFilter):
     title = "sent"
     parameter_name = "sent"
@@ -708,7 +756,7 @@ class MessageAdmin(ContactRecordAdmin):
 @admin.register(Task)
 class TaskAdmin(ContactRecordAdmin):
     list_display = ["title", "contact", "status", "priority", "due_date", "assignee"]
-    list_filter = ["status", "priority", ORGANIZATION_FILTER]
+    list_filter = ["status", TaskDueFilter, TaskAssigneeFilter, "priority", ORGANIZATION_FILTER]
     list_select_related = ["contact", "organization", "assignee"]
     search_fields = ["title", "contact__name"]
     readonly_fields = ["organization", "status", "completed_at", "created_at", "updated_at"]
