@@ -12,7 +12,7 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
-from core.exports import iterate_queryset_rows, stream_csv_response
+from core.exports import stream_csv_response
 from core.paginator import EstimatedCountPaginator
 from crm import selectors, services
 from crm.admin_scoping import OrganizationScopedAdminMixin, ScopedRelatedFieldListFilter
@@ -83,6 +83,11 @@ class WorkspaceAdmin(OrganizationScopedAdminMixin, DisambiguatedPickersMixin, ad
     # Big tables: no exact COUNT(*) of the whole table on every page.
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+    # Facet counts run one COUNT per filter choice over the whole table.
+    show_facets = admin.ShowFacets.NEVER
+
+    class Media:
+        css = {"all": ["admin_workspace/lists.css"]}
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Another organization's record (or none at all) is "not found", not a redirect that
@@ -182,6 +187,54 @@ class AppointmentStartFilter(TimeRangeFilter):
         ("past30", "Past 30 days", -30, 0),
         ("past", "Before today", None, 0),
     ]
+
+
+class TaskDueFilter(admin.SimpleListFilter):
+    """Open tasks by when they are due ("overdue" is what the dashboard links to)."""
+
+    title = "due"
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", "Overdue (open)"),
+            ("today", "Due today (open)"),
+            ("next7", "Due in the next 7 days (open)"),
+            ("none", "No due date"),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        open_tasks = queryset.filter(status__in=Task.OPEN)
+        match self.value():
+            case "overdue":
+                return open_tasks.filter(due_date__lt=now)
+            case "today":
+                return open_tasks.filter(due_date__gte=today, due_date__lt=today + timedelta(1))
+            case "next7":
+                return open_tasks.filter(due_date__gte=now, due_date__lt=today + timedelta(8))
+            case "none":
+                return queryset.filter(due_date__isnull=True)
+        return queryset
+
+
+class TaskAssigneeFilter(admin.SimpleListFilter):
+    """ "Assigned to me" without listing every staff member."""
+
+    title = "assignee"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", "Assigned to me"), ("nobody", "Unassigned")]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "me":
+                return queryset.filter(assignee=request.user)
+            case "nobody":
+                return queryset.filter(assignee__isnull=True)
+        return queryset
 
 
 class MessageSentFilter(TimeRangeFilter):
@@ -380,8 +433,10 @@ class ContactAdmin(ImportExportMixin, WorkspaceAdmin):
         return contact_label(contact)
 
     def get_queryset(self, request):
-        # The change page, the pickers and autocomplete all name the organization.
-        return super().get_queryset(request).select_related("organization")
+        # The list, the change page, the pickers and autocomplete all name the organization
+        # (and the list and page the parent). Set here, as Django skips list_select_related
+        # once a queryset selects anything.
+        return super().get_queryset(request).select_related("organization", "parent_contact")
 
     def get_inlines(self, request, obj):
         return [*super().get_inlines(request, obj), *CONTACT_PAGE_INLINES]
@@ -565,17 +620,14 @@ class ContactAdmin(ImportExportMixin, WorkspaceAdmin):
         # One bad row and nothing is written, not even the good rows.
         return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
 
-    def get_export_queryset(self, request):
-        # What the list shows (filters, search, scoping), read in chunks.
-        queryset = super().get_export_queryset(request)
-        return queryset.select_related("organization", "parent_contact").prefetch_related("tags")
-
     def _do_file_export(self, file_format, request, queryset, export_form=None):
+        # ``queryset`` is what the list shows (filters, search, scoping); it is streamed in
+        # chunks instead of built into one dataset in memory.
         if not self.has_export_permission(request):
             raise PermissionDenied
         resource = ContactResource()
         header = resource.get_export_headers()
-        rows = iterate_queryset_rows(queryset, resource.export_resource)
+        rows = resource.export_rows(queryset)
         filename = self.get_export_filename(request, queryset, file_format)
         if isinstance(file_format, XLSX):
             return stream_xlsx_response(filename=filename, header=header, rows=rows)
@@ -704,7 +756,7 @@ class MessageAdmin(ContactRecordAdmin):
 @admin.register(Task)
 class TaskAdmin(ContactRecordAdmin):
     list_display = ["title", "contact", "status", "priority", "due_date", "assignee"]
-    list_filter = ["status", "priority", ORGANIZATION_FILTER]
+    list_filter = ["status", TaskDueFilter, TaskAssigneeFilter, "priority", ORGANIZATION_FILTER]
     list_select_related = ["contact", "organization", "assignee"]
     search_fields = ["title", "contact__name"]
     readonly_fields = ["organization", "status", "completed_at", "created_at", "updated_at"]

@@ -6,7 +6,9 @@ Export writes what the changelist shows (filters, search and scoping applied).
 """
 
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,9 +18,21 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from crm import services
-from crm.models import Contact, Organization
+from crm.models import Contact, ContactTag, Organization
 
 IMPORT_COLUMNS = ["name", "email", "phone", "address", "timezone", "contact_type"]
+
+
+def _batched(iterable: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return value
 
 
 def normalize_email(email: Any) -> str | None:
@@ -58,8 +72,31 @@ class ContactResource(resources.ModelResource):
         return self.get_import_fields()
 
     def dehydrate_tags(self, contact: Contact) -> str:
-        # Exports prefetch the tags (crm/admin.py), so this reads no row by itself.
         return ", ".join(sorted(tag.name for tag in contact.tags.all()))
+
+    def export_rows(self, queryset, *, chunk_size: int = 2000) -> Iterator[list[Any]]:
+        """Yield the export's rows (in ``get_export_headers()`` order), ``chunk_size`` at a time.
+
+        Plain column values (no model instances) and one tags query per chunk: a large export
+        costs a few queries per 2,000 rows and holds one chunk in memory.
+        """
+        export_fields = self.get_export_fields()
+        paths = ["pk", *(field.attribute for field in export_fields if field.attribute)]
+        values = queryset.values_list(*paths).iterator(chunk_size=chunk_size)
+        for chunk in _batched(values, chunk_size):
+            tags: dict[Any, list[str]] = {}
+            for contact_id, name in ContactTag.objects.filter(
+                contact_id__in=[row[0] for row in chunk]
+            ).values_list("contact_id", "tag__name"):
+                tags.setdefault(contact_id, []).append(name)
+            for row in chunk:
+                by_path = dict(zip(paths, row, strict=True))
+                yield [
+                    ", ".join(sorted(tags.get(row[0], [])))
+                    if field.column_name == "tags"
+                    else _cell(by_path[field.attribute])
+                    for field in export_fields
+                ]
 
     # Import ---------------------------------------------------------------------------------
 

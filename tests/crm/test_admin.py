@@ -248,3 +248,57 @@ def test_contact_admin_keeps_a_contact_in_its_organization(admin_client):
     assert response.status_code == 302
     contact.refresh_from_db()
     assert contact.organization_id != elsewhere.pk
+
+
+def test_note_admin_makes_the_signed_in_user_the_author(admin_client, admin_user):
+    from crm.models import ContactNote
+    from tests.crm.factories import StaffUserFactory
+
+    contact = ContactFactory()
+    someone_else = StaffUserFactory()
+
+    response = admin_client.post(
+        reverse("admin:crm_contactnote_add"),
+        {"contact": contact.pk, "content": "Called back", "author": someone_else.pk},
+    )
+
+    assert response.status_code == 302
+    note = ContactNote.objects.get()
+    assert (note.author, note.organization_id) == (admin_user, contact.organization_id)
+
+
+def test_task_filters_for_overdue_and_assigned_to_me(admin_client, admin_user):
+    now = timezone.now()
+    overdue = TaskFactory(due_date=now - timedelta(days=1), assignee=admin_user)
+    TaskFactory(due_date=now - timedelta(days=1), status=Task.Status.CANCELLED)
+    later = TaskFactory(due_date=now + timedelta(days=3))
+    url = reverse("admin:crm_task_changelist")
+
+    overdue_list = admin_client.get(url, {"due": "overdue"}).context["cl"].result_list
+    next_week = admin_client.get(url, {"due": "next7"}).context["cl"].result_list
+    mine = admin_client.get(url, {"assigned": "me"}).context["cl"].result_list
+
+    assert list(overdue_list) == [overdue]
+    assert list(next_week) == [later]
+    assert list(mine) == [overdue]
+
+
+def test_appointment_and_message_date_ranges(admin_client):
+    from crm.models import Message
+    from tests.crm.factories import MessageFactory
+
+    soon = AppointmentFactory(start_time=timezone.now() + timedelta(days=2))
+    AppointmentFactory(start_time=timezone.now() + timedelta(days=20))
+    recent = MessageFactory(sent_at=timezone.now() - timedelta(days=2))
+    MessageFactory(sent_at=timezone.now() - timedelta(days=40))
+
+    appointments = admin_client.get(
+        reverse("admin:crm_appointment_changelist"), {"starts": "next7"}
+    ).context["cl"]
+    messages = admin_client.get(reverse("admin:crm_message_changelist"), {"sent": "past7"}).context[
+        "cl"
+    ]
+
+    assert list(appointments.result_list) == [soon]
+    assert list(messages.result_list) == [recent]
+    assert Message.objects.count() == 2
