@@ -1,7 +1,31 @@
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from datetime import timedelta
 
-from crm import services
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ExportForm
+
+from core.exports import stream_csv_response
+from core.paginator import EstimatedCountPaginator
+from crm import selectors, services
+from crm.admin_scoping import OrganizationScopedAdminMixin, ScopedRelatedFieldListFilter
+from crm.forms import (
+    ContactChoiceField,
+    ContactConfirmImportForm,
+    ContactImportForm,
+    ContactNoteForm,
+    ContactTaskForm,
+    TagChoiceField,
+    contact_label,
+    tag_label,
+)
 from crm.models import (
     Appointment,
     Contact,
@@ -13,45 +37,285 @@ from crm.models import (
     Tag,
     Task,
 )
+from crm.resources import ContactResource, stream_xlsx_response
+from crm.scoping import organization_ids_for
+from crm.widgets import CustomFieldsField
+
+# Autocomplete results --------------------------------------------------------------------------
+
+
+class LabelledAutocompleteJsonView(AutocompleteJsonView):
+    """Autocomplete that lets a model admin word its results (``autocomplete_label``)."""
+
+    def serialize_result(self, obj, to_field_name):
+        result = super().serialize_result(obj, to_field_name)
+        label = getattr(self.model_admin, "autocomplete_label", None)
+        if label is not None:
+            result["text"] = label(obj)
+        return result
+
+
+def _labelled_autocomplete_view(request):
+    return LabelledAutocompleteJsonView.as_view(admin_site=admin.site)(request)
+
+
+# Two "Asha Verma" of two organizations must not look alike in a contact picker.
+admin.site.autocomplete_view = _labelled_autocomplete_view
+
+
+# Shared bases ----------------------------------------------------------------------------------
+
+
+class DisambiguatedPickersMixin:
+    """Contact and tag pickers name the organization (and the email) of each choice."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.related_model is Contact:
+            kwargs.setdefault("form_class", ContactChoiceField)
+        elif db_field.related_model is Tag:
+            kwargs.setdefault("form_class", TagChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class WorkspaceAdmin(OrganizationScopedAdminMixin, DisambiguatedPickersMixin, admin.ModelAdmin):
+    """Every CRM and LMS admin: scoped to the staff member's organizations, fast when large."""
+
+    # Big tables: no exact COUNT(*) of the whole table on every page.
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    # Facet counts run one COUNT per filter choice over the whole table.
+    show_facets = admin.ShowFacets.NEVER
+
+    class Media:
+        css = {"all": ["admin_workspace/lists.css"]}
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another organization's record (or none at all) is "not found", not a redirect that
+        # tells the two apart.
+        raise Http404(f"No {opts.verbose_name} with this id.")
+
+
+class WorkspaceTabularInline(
+    OrganizationScopedAdminMixin, DisambiguatedPickersMixin, admin.TabularInline
+):
+    extra = 0
+
+
+class ScopedTagListFilter(ScopedRelatedFieldListFilter):
+    """The tags filter, each tag named with its organization."""
+
+    def field_choices(self, field, request, model_admin):
+        tags = Tag.objects.for_user(request.user).select_related("organization")
+        return [(tag.pk, tag_label(tag)) for tag in tags.order_by("name", "organization__name")]
+
+
+class ParentContactFilter(admin.SimpleListFilter):
+    """ "Patients of this clinic": the contacts under one parent (the contact page links here)."""
+
+    title = "parent"
+    parameter_name = "parent"
+    TOP_LEVEL = "none"
+
+    def lookups(self, request, model_admin):
+        # Listing every possible parent would read the whole table: offer the chosen one only.
+        choices = [(self.TOP_LEVEL, "No parent (top level)")]
+        value = self.value()
+        if value and value != self.TOP_LEVEL:
+            try:
+                parent = (
+                    Contact.objects.for_user(request.user)
+                    .select_related("organization")
+                    .filter(pk=value)
+                    .first()
+                )
+            except ValidationError:
+                parent = None
+            if parent is not None:
+                choices.append((str(parent.pk), contact_label(parent)))
+        return choices
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if value == self.TOP_LEVEL:
+            return queryset.filter(parent_contact__isnull=True)
+        try:
+            return queryset.filter(parent_contact_id=value)
+        except ValidationError:
+            return queryset.none()
+
+
+ORGANIZATION_FILTER = ("organization", ScopedRelatedFieldListFilter)
+
+
+class TimeRangeFilter(admin.SimpleListFilter):
+    """Ranges of one timestamp (a range scan on its index); replaces a date hierarchy, whose
+    list of years reads every row of the table."""
+
+    field_name = ""
+    # (value, label, days from today where the range starts, days where it ends)
+    RANGES: list[tuple[str, str, int | None, int | None]] = []
+
+    def lookups(self, request, model_admin):
+        return [(value, label) for value, label, _, _ in self.RANGES]
+
+    def queryset(self, request, queryset):
+        today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        for value, _, start, end in self.RANGES:
+            if self.value() != value:
+                continue
+            if start is not None:
+                queryset = queryset.filter(
+                    **{f"{self.field_name}__gte": today + timedelta(days=start)}
+                )
+            if end is not None:
+                queryset = queryset.filter(
+                    **{f"{self.field_name}__lt": today + timedelta(days=end)}
+                )
+        return queryset
+
+
+class AppointmentStartFilter(TimeRangeFilter):
+    title = "starts"
+    parameter_name = "starts"
+    field_name = "start_time"
+    RANGES = [
+        ("today", "Today", 0, 1),
+        ("next7", "Next 7 days", 0, 8),
+        ("upcoming", "From today on", 0, None),
+        ("past30", "Past 30 days", -30, 0),
+        ("past", "Before today", None, 0),
+    ]
+
+
+class TaskDueFilter(admin.SimpleListFilter):
+    """Open tasks by when they are due ("overdue" is what the dashboard links to)."""
+
+    title = "due"
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", "Overdue (open)"),
+            ("today", "Due today (open)"),
+            ("next7", "Due in the next 7 days (open)"),
+            ("none", "No due date"),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        open_tasks = queryset.filter(status__in=Task.OPEN)
+        match self.value():
+            case "overdue":
+                return open_tasks.filter(due_date__lt=now)
+            case "today":
+                return open_tasks.filter(due_date__gte=today, due_date__lt=today + timedelta(1))
+            case "next7":
+                return open_tasks.filter(due_date__gte=now, due_date__lt=today + timedelta(8))
+            case "none":
+                return queryset.filter(due_date__isnull=True)
+        return queryset
+
+
+class TaskAssigneeFilter(admin.SimpleListFilter):
+    """ "Assigned to me" without listing every staff member."""
+
+    title = "assignee"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", "Assigned to me"), ("nobody", "Unassigned")]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "me":
+                return queryset.filter(assignee=request.user)
+            case "nobody":
+                return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
+class MessageSentFilter(TimeRangeFilter):
+    title = "sent"
+    parameter_name = "sent"
+    field_name = "sent_at"
+    RANGES = [
+        ("today", "Today", 0, 1),
+        ("past7", "Past 7 days", -6, 1),
+        ("past30", "Past 30 days", -29, 1),
+    ]
+
+
+# Organizations ---------------------------------------------------------------------------------
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(WorkspaceAdmin):
     list_display = ["name", "slug", "type", "created_at"]
     list_filter = ["type"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created_at", "updated_at"]
 
+    def has_add_permission(self, request):
+        # Members work inside their organizations; only platform staff create new ones.
+        return organization_ids_for(request.user) is None and super().has_add_permission(request)
 
-class ContactIntegrationInline(admin.TabularInline):
+    def has_delete_permission(self, request, obj=None):
+        return organization_ids_for(request.user) is None and super().has_delete_permission(
+            request, obj
+        )
+
+
+# Contacts --------------------------------------------------------------------------------------
+
+
+class ContactIntegrationInline(WorkspaceTabularInline):
     model = ContactIntegration
-    extra = 0
+    fields = ["provider", "external_id", "sync_status", "last_sync_at"]
     readonly_fields = ["last_sync_at", "created_at", "updated_at"]
 
 
-class ContactTagInline(admin.TabularInline):
+class ContactTagInline(WorkspaceTabularInline):
     model = ContactTag
-    extra = 0
-    autocomplete_fields = ["tag"]
+    fields = ["tag", "created_at"]
     readonly_fields = ["created_at"]
 
+    def get_queryset(self, request):
+        # Each row is titled "tag on contact": select both instead of two queries per row.
+        return super().get_queryset(request).select_related("tag", "contact")
 
-class ContactNoteInline(admin.TabularInline):
-    model = ContactNote
-    extra = 0
-    fields = ["content", "author", "created_at"]
-    readonly_fields = ["content", "author", "created_at"]
-    can_delete = False
-    show_change_link = True
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        organization_id = obj.organization_id if obj is not None else None
+        user = request.user
 
-    def has_add_permission(self, request, obj=None):
-        return False
+        class TagChoicesOnce(formset):
+            """Offer the contact's organization's tags, read once for all the rows."""
+
+            def add_fields(self, form, index):
+                super().add_fields(form, index)
+                if not hasattr(self, "_tag_choices"):
+                    tags = Tag.objects.for_user(user)
+                    if organization_id is not None:
+                        tags = tags.filter(organization_id=organization_id)
+                    field = TagChoiceField(tags.order_by("name"), required=False)
+                    self._tag_choices = list(field.choices)
+                field = form.fields["tag"]
+                field.choices = self._tag_choices
+                widget = field.widget
+                while hasattr(widget, "widget"):  # the admin's "+ add" wrapper
+                    widget.choices = self._tag_choices
+                    widget = widget.widget
+                widget.choices = self._tag_choices
+
+        return TagChoicesOnce
 
 
-class OpenTaskInline(admin.TabularInline):
+class OpenTaskInline(WorkspaceTabularInline):
     model = Task
-    extra = 0
     fields = ["title", "status", "priority", "due_date", "assignee"]
     readonly_fields = fields
     can_delete = False
@@ -65,13 +329,81 @@ class OpenTaskInline(admin.TabularInline):
         return False
 
 
+# Other apps add sections to the contact page here (lms: enrollments and progress); crm never
+# imports them.
+CONTACT_PAGE_INLINES: list[type[admin.options.InlineModelAdmin]] = []
+
+
+def register_contact_page_inline(inline_class: type[admin.options.InlineModelAdmin]):
+    """Show ``inline_class`` on every contact page (usable as a class decorator)."""
+    if inline_class not in CONTACT_PAGE_INLINES:
+        CONTACT_PAGE_INLINES.append(inline_class)
+    return inline_class
+
+
+def _timeline_entry(entry: selectors.TimelineEntry) -> dict:
+    """Word one timeline record for templates/admin/includes/timeline.html."""
+    record = entry.record
+    url = reverse(f"admin:crm_{record._meta.model_name}_change", args=[quote(record.pk)])
+    if entry.kind == "note":
+        author = record.author.get_full_name() or record.author.username if record.author else ""
+        return {
+            "at": entry.at,
+            "kind": "note",
+            "label": f"Note by {author}" if author else "Note",
+            "summary": record.content,
+            "url": url,
+        }
+    if entry.kind == "appointment":
+        summary = f"{record.get_status_display()}, {record.start_time:%d %b %Y %H:%M}"
+        summary += f" to {record.end_time:%H:%M}"
+        if record.location:
+            summary += f" at {record.location}"
+        return {
+            "at": entry.at,
+            "kind": "appointment",
+            "label": f"Appointment: {record.title}",
+            "summary": summary,
+            "url": url,
+        }
+    if entry.kind == "message":
+        direction = "from" if record.direction == Message.Direction.INBOUND else "to"
+        return {
+            "at": entry.at,
+            "kind": "message",
+            "label": f"{record.get_channel_display()} {direction} the contact "
+            f"({record.get_status_display().lower()})",
+            "summary": record.content,
+            "url": url,
+        }
+    parts = [record.get_status_display(), f"{record.get_priority_display().lower()} priority"]
+    if record.due_date:
+        parts.append(f"due {record.due_date:%d %b %Y %H:%M}")
+    if record.assignee:
+        parts.append(f"assigned to {record.assignee.get_full_name() or record.assignee.username}")
+    return {
+        "at": entry.at,
+        "kind": "task",
+        "label": f"Task: {record.title}",
+        "summary": ", ".join(parts),
+        "url": url,
+    }
+
+
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(ImportExportMixin, WorkspaceAdmin):
     list_display = ["name", "contact_type", "email", "phone", "organization", "parent_contact"]
-    list_filter = ["contact_type", "organization", "tags"]
+    list_filter = [
+        "contact_type",
+        ORGANIZATION_FILTER,
+        ("tags", ScopedTagListFilter),
+        ParentContactFilter,
+    ]
     # The list shows each contact's organization and parent: join them instead of N queries.
     list_select_related = ["organization", "parent_contact"]
-    search_fields = ["name", "email", "phone"]
+    # Names match anywhere (a trigram index, crm 0009); emails and phones from the start.
+    search_fields = ["name", "^email", "^phone"]
+    search_help_text = "Name (any part), email or phone (from the start)."
     autocomplete_fields = ["organization", "parent_contact"]
     readonly_fields = ["created_at", "updated_at"]
     fields = [
@@ -87,12 +419,41 @@ class ContactAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    inlines = [ContactTagInline, ContactNoteInline, OpenTaskInline, ContactIntegrationInline]
+    inlines = [ContactTagInline, OpenTaskInline, ContactIntegrationInline]
+
+    # Import and export (django-import-export): crm.import_contact / crm.export_contact.
+    resource_classes = [ContactResource]
+    import_formats = [CSV, XLSX]
+    export_formats = [CSV, XLSX]
+    import_form_class = ContactImportForm
+    confirm_form_class = ContactConfirmImportForm
+    export_form_class = ExportForm
+
+    def autocomplete_label(self, contact: Contact) -> str:
+        return contact_label(contact)
+
+    def get_queryset(self, request):
+        # The list, the change page, the pickers and autocomplete all name the organization
+        # (and the list and page the parent). Set here, as Django skips list_select_related
+        # once a queryset selects anything.
+        return super().get_queryset(request).select_related("organization", "parent_contact")
+
+    def get_inlines(self, request, obj):
+        return [*super().get_inlines(request, obj), *CONTACT_PAGE_INLINES]
 
     def get_readonly_fields(self, request, obj=None):
         # A contact stays in its organization: its records, tags and parent all live there.
         readonly = super().get_readonly_fields(request, obj)
         return [*readonly, "organization"] if obj is not None else readonly
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "custom_fields":
+            return CustomFieldsField(
+                required=False,
+                label=db_field.verbose_name.capitalize(),
+                help_text="Named values: one per row.",
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         # The form has validated; the services write (normalized input, hierarchy lock).
@@ -116,18 +477,183 @@ class ContactAdmin(admin.ModelAdmin):
             services.contact_move(contact=obj, parent=obj.parent_contact)
         obj.refresh_from_db()
 
+    # The contact page ----------------------------------------------------------------------
+
+    def get_urls(self):
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                "<path:object_id>/note/",
+                self.admin_site.admin_view(self.add_note_view),
+                name=f"{prefix}_add_note",
+            ),
+            path(
+                "<path:object_id>/task/",
+                self.admin_site.admin_view(self.add_task_view),
+                name=f"{prefix}_add_task",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            context["contact_page"] = self._contact_page(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _contact_page(self, request, contact: Contact, *, note_form=None, task_form=None) -> dict:
+        """What the contact page shows around the form: family, lead, timeline, quick adds."""
+        user = request.user
+        children = Contact.objects.filter(parent_contact=contact).order_by("name")
+        changelist = reverse("admin:crm_contact_changelist")
+        leads = []
+        if user.has_perm("leads.view_userslead"):
+            # The reverse relation of UsersLead.converted_contact: crm never imports leads.
+            for lead in contact.converted_leads.order_by("-converted_at")[:5]:
+                leads.append(
+                    {
+                        "label": f"{lead.name or lead.email} ({lead.email})",
+                        "url": reverse("admin:leads_userslead_change", args=[quote(lead.pk)]),
+                        "converted_at": lead.converted_at,
+                    }
+                )
+        parent = contact.parent_contact
+        return {
+            "parent": parent,
+            "parent_url": (
+                reverse("admin:crm_contact_change", args=[quote(parent.pk)]) if parent else None
+            ),
+            "children": list(children[:10]),
+            "children_count": children.count(),
+            "children_url": f"{changelist}?{ParentContactFilter.parameter_name}={contact.pk}",
+            "leads": leads,
+            "timeline": [_timeline_entry(e) for e in selectors.contact_timeline(contact=contact)],
+            "note_form": (
+                note_form or ContactNoteForm() if user.has_perm("crm.add_contactnote") else None
+            ),
+            "note_url": reverse("admin:crm_contact_add_note", args=[quote(contact.pk)]),
+            "task_form": (
+                task_form or ContactTaskForm() if user.has_perm("crm.add_task") else None
+            ),
+            "task_url": reverse("admin:crm_contact_add_task", args=[quote(contact.pk)]),
+        }
+
+    def _contact_for_quick_add(self, request, object_id: str, permission: str) -> Contact:
+        contact = self.get_object(request, unquote(object_id))
+        if contact is None or not self.has_view_or_change_permission(request, contact):
+            raise Http404("No such contact.")
+        if not request.user.has_perm(permission):
+            raise PermissionDenied
+        return contact
+
+    def _quick_add_response(self, request, contact, form, title, status):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "contact": contact,
+            "form": form,
+            "contact_url": reverse("admin:crm_contact_change", args=[quote(contact.pk)]),
+        }
+        return TemplateResponse(request, "admin/crm/contact/quick_add.html", context, status=status)
+
+    def add_note_view(self, request, object_id):
+        """Add a note from the contact page; the signed-in user is its author, always."""
+        contact = self._contact_for_quick_add(request, object_id, "crm.add_contactnote")
+        form = ContactNoteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.contact_note_create(
+                    contact=contact, content=form.cleaned_data["content"], author=request.user
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.message_user(request, "Note added.", messages.SUCCESS)
+                url = reverse("admin:crm_contact_change", args=[quote(contact.pk)])
+                return HttpResponseRedirect(f"{url}#timeline")
+        status = 400 if request.method == "POST" else 200
+        return self._quick_add_response(request, contact, form, f"Add a note to {contact}", status)
+
+    def add_task_view(self, request, object_id):
+        """Create a task about the contact from its page."""
+        contact = self._contact_for_quick_add(request, object_id, "crm.add_task")
+        form = ContactTaskForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.task_create(contact=contact, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.message_user(request, "Task created.", messages.SUCCESS)
+                url = reverse("admin:crm_contact_change", args=[quote(contact.pk)])
+                return HttpResponseRedirect(f"{url}#timeline")
+        status = 400 if request.method == "POST" else 200
+        return self._quick_add_response(request, contact, form, f"Add a task for {contact}", status)
+
+    # Import and export ---------------------------------------------------------------------
+
+    def get_import_form_kwargs(self, request):
+        kwargs = super().get_import_form_kwargs(request)
+        kwargs["organizations"] = Organization.objects.for_user(request.user)
+        return kwargs
+
+    def get_confirm_form_kwargs(self, request, import_form=None):
+        kwargs = super().get_confirm_form_kwargs(request, import_form)
+        kwargs["organizations"] = Organization.objects.for_user(request.user)
+        return kwargs
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["organization"] = import_form.cleaned_data["organization"].pk
+        return initial
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        cleaned = getattr(form, "cleaned_data", None) or {}
+        return {
+            **super().get_import_resource_kwargs(request, **kwargs),
+            "organization": cleaned.get("organization"),
+        }
+
+    def get_import_data_kwargs(self, **kwargs):
+        # One bad row and nothing is written, not even the good rows.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def _do_file_export(self, file_format, request, queryset, export_form=None):
+        # ``queryset`` is what the list shows (filters, search, scoping); it is streamed in
+        # chunks instead of built into one dataset in memory.
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        resource = ContactResource()
+        header = resource.get_export_headers()
+        rows = resource.export_rows(queryset)
+        filename = self.get_export_filename(request, queryset, file_format)
+        if isinstance(file_format, XLSX):
+            return stream_xlsx_response(filename=filename, header=header, rows=rows)
+        return stream_csv_response(filename=filename, header=header, rows=rows)
+
+
+# Tags and integrations -------------------------------------------------------------------------
+
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(WorkspaceAdmin):
     list_display = ["name", "organization", "created_at"]
-    list_filter = ["organization"]
+    list_filter = [ORGANIZATION_FILTER]
     list_select_related = ["organization"]
     search_fields = ["name"]
     readonly_fields = ["created_at"]
 
+    def autocomplete_label(self, tag: Tag) -> str:
+        return tag_label(tag)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organization")
+
 
 @admin.register(ContactIntegration)
-class ContactIntegrationAdmin(admin.ModelAdmin):
+class ContactIntegrationAdmin(WorkspaceAdmin):
     list_display = ["provider", "external_id", "contact", "sync_status", "last_sync_at"]
     list_filter = ["provider", "sync_status"]
     list_select_related = ["contact"]
@@ -136,10 +662,14 @@ class ContactIntegrationAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
 
 
-class ContactRecordAdmin(admin.ModelAdmin):
+# Notes, appointments, messages, tasks ----------------------------------------------------------
+
+
+class ContactRecordAdmin(WorkspaceAdmin):
     """The organization is always the contact's; it is shown, never typed."""
 
     list_select_related = ["contact", "organization"]
+    list_filter = [ORGANIZATION_FILTER]
     autocomplete_fields = ["contact"]
     readonly_fields = ["organization", "created_at", "updated_at"]
     search_fields = ["contact__name", "contact__email"]
@@ -166,17 +696,25 @@ def _run_service(modeladmin, request, queryset, service, argument: str, done: st
 @admin.register(ContactNote)
 class ContactNoteAdmin(ContactRecordAdmin):
     list_display = ["__str__", "contact", "author", "created_at"]
-    list_filter = ["organization"]
     list_select_related = ["contact", "organization", "author"]
     search_fields = ["content", "contact__name"]
+    # The author is whoever wrote the note: never typed.
+    readonly_fields = ["organization", "author", "created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        note = services.contact_note_create(
+            contact=obj.contact, content=obj.content, author=request.user
+        )
+        vars(obj).update(vars(note))
 
 
 @admin.register(Appointment)
 class AppointmentAdmin(ContactRecordAdmin):
     list_display = ["title", "contact", "start_time", "end_time", "status", "location"]
-    list_filter = ["status", "organization", "calendar_provider"]
+    list_filter = [AppointmentStartFilter, "status", ORGANIZATION_FILTER, "calendar_provider"]
     search_fields = ["title", "location", "contact__name", "contact__email"]
-    date_hierarchy = "start_time"
     # Status moves only through the actions (the services know the allowed transitions).
     readonly_fields = ["organization", "status", "created_at", "updated_at"]
     actions = ["confirm", "cancel", "complete"]
@@ -203,9 +741,8 @@ class AppointmentAdmin(ContactRecordAdmin):
 @admin.register(Message)
 class MessageAdmin(ContactRecordAdmin):
     list_display = ["__str__", "contact", "status", "sent_at", "delivered_at", "read_at"]
-    list_filter = ["direction", "channel", "status", "organization"]
+    list_filter = [MessageSentFilter, "direction", "channel", "status", ORGANIZATION_FILTER]
     search_fields = ["content", "external_id", "contact__name", "contact__email"]
-    date_hierarchy = "sent_at"
     readonly_fields = [
         "organization",
         "status",
@@ -219,7 +756,7 @@ class MessageAdmin(ContactRecordAdmin):
 @admin.register(Task)
 class TaskAdmin(ContactRecordAdmin):
     list_display = ["title", "contact", "status", "priority", "due_date", "assignee"]
-    list_filter = ["status", "priority", "organization"]
+    list_filter = ["status", TaskDueFilter, TaskAssigneeFilter, "priority", ORGANIZATION_FILTER]
     list_select_related = ["contact", "organization", "assignee"]
     search_fields = ["title", "contact__name"]
     readonly_fields = ["organization", "status", "completed_at", "created_at", "updated_at"]

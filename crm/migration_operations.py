@@ -8,6 +8,7 @@ only: catalog changes, no rows touched. SQLite cannot rename a constraint, so th
 rebuilt from the new state (what Django does for most SQLite schema changes anyway).
 """
 
+from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import models
 from django.db.migrations.operations.base import Operation
 
@@ -173,3 +174,19 @@ def _apply(schema_editor, *, from_model, to_model, field_renames, constraint_ren
     elif constraint_renames:
         # No RENAME CONSTRAINT here: rebuild the table from the new state, rows copied by column.
         schema_editor._remake_table(to_model)
+
+
+class AddPostgresIndexConcurrently(AddIndexConcurrently):
+    """Build a PostgreSQL-only index (a trigram GIN) concurrently; nothing on other databases.
+
+    The index exists in the model state everywhere, so the autodetector stays quiet; SQLite has
+    no GIN or operator classes and gets no index (its tables are small). Needs ``atomic = False``.
+    """
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)

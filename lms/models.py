@@ -47,6 +47,11 @@ class Course(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(price__gte=0), name="lms_course_price_gte_0"),
         ]
+        # The admin list by title (Django adds -id): for everyone and per organization.
+        indexes = [
+            models.Index(fields=["title", "-id"], name="lms_course_title_idx"),
+            models.Index(fields=["organization", "title", "-id"], name="lms_course_org_title_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -124,9 +129,12 @@ class Enrollment(models.Model):
                 fields=["contact", "course"], name="lms_enrollment_unique_contact_course"
             ),
         ]
+        # The admin list, newest first (EnrollmentAdmin.ordering).
+        indexes = [models.Index(fields=["-created_at", "-id"], name="lms_enrollment_created_idx")]
 
     def __str__(self) -> str:
-        return f"{self.contact_id} in {self.course_id}"
+        # Lists that show these rows select the contact and course along (no query per row).
+        return f"{self.contact.name} — {self.course.title}"
 
 
 class LessonProgress(models.Model):
@@ -147,6 +155,8 @@ class LessonProgress(models.Model):
                 fields=["contact", "lesson"], name="lms_lessonprogress_unique_contact_lesson"
             ),
         ]
+        # The admin list, latest first (LessonProgressAdmin.ordering).
+        indexes = [models.Index(fields=["-updated_at", "-id"], name="lms_progress_updated_idx")]
 
     def __str__(self) -> str:
-        return f"{self.contact_id} on {self.lesson_id}"
+        return f"{self.contact.name} — {self.lesson.title}"

@@ -18,9 +18,18 @@ pytestmark = pytest.mark.django_db
 # The management forms of ContactAdmin's inlines, as a browser posts them with no rows.
 NO_INLINE_ROWS = {
     f"{prefix}-{field}": "0"
-    for prefix in ("contact_tags", "notes", "tasks", "integrations")
+    for prefix in ("contact_tags", "tasks", "integrations", "enrollments", "lesson_progress")
     for field in ("TOTAL_FORMS", "INITIAL_FORMS")
 }
+
+
+def custom_field_rows(*rows: tuple[str, str]) -> dict:
+    """The custom fields as the key/value widget posts them."""
+    return {
+        "custom_fields-rows": "1",
+        "custom_fields-name": [name for name, _ in rows],
+        "custom_fields-value": [value for _, value in rows],
+    }
 
 
 def test_contact_changelist_filters_by_tag_and_type(admin_client):
@@ -47,7 +56,7 @@ def test_contact_admin_refuses_a_patient_under_a_non_clinic(admin_client):
             "contact_type": "PATIENT",
             "parent_contact": parent.pk,
             "name": "New patient",
-            "custom_fields": "{}",
+            **custom_field_rows(),
             **NO_INLINE_ROWS,
         },
     )
@@ -65,13 +74,14 @@ def test_contact_admin_explains_bad_custom_fields(admin_client):
             "organization": clinic.organization_id,
             "contact_type": "CLINIC",
             "name": clinic.name,
-            "custom_fields": '{"chairs": [1, 2]}',
+            **custom_field_rows(("chairs", "4"), ("", "orphan value"), ("chairs", "5")),
             **NO_INLINE_ROWS,
         },
     )
 
     assert response.status_code == 200
-    assert b"must hold text, a number" in response.content
+    assert b"This value needs a name." in response.content
+    assert "“chairs” is already used above.".encode() in response.content
     clinic.refresh_from_db()
     assert clinic.custom_fields == {}
 
@@ -132,7 +142,7 @@ def test_contact_admin_adds_a_patient_under_a_clinic_with_custom_fields(admin_cl
             "contact_type": "PATIENT",
             "parent_contact": clinic.pk,
             "name": "New patient",
-            "custom_fields": '{"insurer": "Acme", "visits": 3}',
+            **custom_field_rows(("insurer", "Acme"), ("visits", "3"), ("", "")),
             **NO_INLINE_ROWS,
         },
     )
@@ -153,7 +163,7 @@ def test_contact_admin_refuses_a_tag_of_another_organization(admin_client):
             "organization": clinic.organization_id,
             "contact_type": "CLINIC",
             "name": clinic.name,
-            "custom_fields": "{}",
+            **custom_field_rows(),
             **NO_INLINE_ROWS,
             "contact_tags-TOTAL_FORMS": "1",
             "contact_tags-0-tag": foreign_tag.pk,
@@ -175,7 +185,7 @@ def test_contact_admin_tags_a_contact_with_its_organizations_tag(admin_client):
             "organization": clinic.organization_id,
             "contact_type": "CLINIC",
             "name": clinic.name,
-            "custom_fields": "{}",
+            **custom_field_rows(),
             **NO_INLINE_ROWS,
             "contact_tags-TOTAL_FORMS": "1",
             "contact_tags-0-tag": tag.pk,
@@ -208,7 +218,7 @@ def test_contact_admin_writes_through_the_services(admin_client, monkeypatch):
             "contact_type": "PATIENT",
             "parent_contact": clinic.pk,
             "name": "  Renamed Patient ",
-            "custom_fields": "{}",
+            **custom_field_rows(),
             **NO_INLINE_ROWS,
         },
     )
@@ -230,7 +240,7 @@ def test_contact_admin_keeps_a_contact_in_its_organization(admin_client):
             "organization": elsewhere.pk,
             "contact_type": contact.contact_type,
             "name": "Stays Put",
-            "custom_fields": "{}",
+            **custom_field_rows(),
             **NO_INLINE_ROWS,
         },
     )
@@ -238,3 +248,57 @@ def test_contact_admin_keeps_a_contact_in_its_organization(admin_client):
     assert response.status_code == 302
     contact.refresh_from_db()
     assert contact.organization_id != elsewhere.pk
+
+
+def test_note_admin_makes_the_signed_in_user_the_author(admin_client, admin_user):
+    from crm.models import ContactNote
+    from tests.crm.factories import StaffUserFactory
+
+    contact = ContactFactory()
+    someone_else = StaffUserFactory()
+
+    response = admin_client.post(
+        reverse("admin:crm_contactnote_add"),
+        {"contact": contact.pk, "content": "Called back", "author": someone_else.pk},
+    )
+
+    assert response.status_code == 302
+    note = ContactNote.objects.get()
+    assert (note.author, note.organization_id) == (admin_user, contact.organization_id)
+
+
+def test_task_filters_for_overdue_and_assigned_to_me(admin_client, admin_user):
+    now = timezone.now()
+    overdue = TaskFactory(due_date=now - timedelta(days=1), assignee=admin_user)
+    TaskFactory(due_date=now - timedelta(days=1), status=Task.Status.CANCELLED)
+    later = TaskFactory(due_date=now + timedelta(days=3))
+    url = reverse("admin:crm_task_changelist")
+
+    overdue_list = admin_client.get(url, {"due": "overdue"}).context["cl"].result_list
+    next_week = admin_client.get(url, {"due": "next7"}).context["cl"].result_list
+    mine = admin_client.get(url, {"assigned": "me"}).context["cl"].result_list
+
+    assert list(overdue_list) == [overdue]
+    assert list(next_week) == [later]
+    assert list(mine) == [overdue]
+
+
+def test_appointment_and_message_date_ranges(admin_client):
+    from crm.models import Message
+    from tests.crm.factories import MessageFactory
+
+    soon = AppointmentFactory(start_time=timezone.now() + timedelta(days=2))
+    AppointmentFactory(start_time=timezone.now() + timedelta(days=20))
+    recent = MessageFactory(sent_at=timezone.now() - timedelta(days=2))
+    MessageFactory(sent_at=timezone.now() - timedelta(days=40))
+
+    appointments = admin_client.get(
+        reverse("admin:crm_appointment_changelist"), {"starts": "next7"}
+    ).context["cl"]
+    messages = admin_client.get(reverse("admin:crm_message_changelist"), {"sent": "past7"}).context[
+        "cl"
+    ]
+
+    assert list(appointments.result_list) == [soon]
+    assert list(messages.result_list) == [recent]
+    assert Message.objects.count() == 2

@@ -1,0 +1,101 @@
+"""Forms of the staff workspace: disambiguated pickers, notes and tasks from the contact page,
+and the contacts import form."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from import_export.forms import ConfirmImportForm, ImportForm
+
+from crm.models import Contact, Organization, Tag, Task
+
+
+def contact_label(contact: Contact) -> str:
+    """Return "Asha Verma — Brightsmile Dental (asha@x.com)": two namesakes never look alike.
+
+    Callers select the organization along (``select_related("organization")``).
+    """
+    label = f"{contact.name} — {contact.organization.name}"
+    return f"{label} ({contact.email})" if contact.email else label
+
+
+def tag_label(tag: Tag) -> str:
+    """Return "vip — Brightsmile Dental"; callers select the organization along."""
+    return f"{tag.name} — {tag.organization.name}"
+
+
+class ContactChoiceField(forms.ModelChoiceField):
+    """A contact picker whose options name the organization and email."""
+
+    def __init__(self, queryset, **kwargs):
+        super().__init__(queryset.select_related("organization"), **kwargs)
+
+    def label_from_instance(self, obj: Contact) -> str:
+        return contact_label(obj)
+
+
+class TagChoiceField(forms.ModelChoiceField):
+    """A tag picker whose options name the organization."""
+
+    def __init__(self, queryset, **kwargs):
+        super().__init__(queryset.select_related("organization"), **kwargs)
+
+    def label_from_instance(self, obj: Tag) -> str:
+        return tag_label(obj)
+
+
+class ContactNoteForm(forms.Form):
+    """A note typed on the contact page; its author is whoever is signed in."""
+
+    content = forms.CharField(
+        label="Note", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
+    )
+
+
+class ContactTaskForm(forms.Form):
+    """A task created from the contact page."""
+
+    title = forms.CharField(max_length=200)
+    due_date = forms.DateTimeField(
+        required=False,
+        label="Due",
+        help_text="e.g. 2026-12-24 17:00",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    )
+    priority = forms.ChoiceField(choices=Task.Priority.choices, initial=Task.Priority.MEDIUM)
+    assignee = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), required=False, empty_label="Nobody yet"
+    )
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        users = get_user_model().objects.filter(is_active=True, is_staff=True)
+        self.fields["assignee"].queryset = users.order_by("username")
+
+
+class OrganizationChoiceMixin(forms.Form):
+    """The one organization an import goes into, among those the staff member works for."""
+
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.none(),
+        help_text="Every row is created in, or matched against, this organization.",
+    )
+
+    def __init__(self, *args, organizations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organizations is not None:
+            self.fields["organization"].queryset = organizations
+
+
+class ContactImportForm(OrganizationChoiceMixin, ImportForm):
+    """Step one of a contacts import: the file, its format and the organization."""
+
+
+class ContactConfirmImportForm(OrganizationChoiceMixin, ConfirmImportForm):
+    """Step two: the same organization travels with the stored file."""
+
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.none(), widget=forms.HiddenInput
+    )
