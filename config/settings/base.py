@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # OpClass in index expressions (the trigram and prefix search indexes of leads and crm) needs its app.
+    # OpClass in index expressions (the trigram and prefix search indexes of leads and crm).
     "django.contrib.postgres",
     "rest_framework",
     "django_filters",
