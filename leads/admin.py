@@ -1,24 +1,77 @@
-from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
+"""The leads side of the staff workspace.
 
+Everything a visitor submitted (answers, early-access requests, messages, visits, events) is
+read-only here; staff correct a lead's name and phone, mark messages responded and convert
+leads into contacts, each through a service. Every changelist stays fast on a big table: an
+estimated count, an index behind each default ordering, prefix search on email and phone.
+"""
+
+from datetime import timedelta
+from urllib.parse import quote
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+
+from core.admin_dates import with_probed_dates
+from core.exports import stream_csv_response
+from core.paginator import EstimatedCountPaginator
+from crm.models import Contact, Organization
 from leads.models import (
+    ChoiceKey,
     ChoicesResponse,
     ContactMessage,
     EarlyAccessRequest,
     LeadEvent,
     PageSession,
+    PropertyType,
     UsersLead,
 )
-from leads.services import contact_message_mark_responded, lead_update
+from leads.resources import LeadResource
+from leads.selectors import (
+    early_access_requests_with_property_type,
+    lead_timeline,
+    leads_attach_submission_counts,
+    leads_with_submission_counts,
+)
+from leads.services import (
+    contact_message_mark_not_responded,
+    contact_message_mark_responded,
+    lead_convert_to_contact,
+    lead_update,
+)
+
+# Streamed CSV exports read the table this many rows at a time.
+EXPORT_CHUNK_SIZE = 2000
 
 
-class ReadOnlyInline(admin.TabularInline):
-    """Submissions and events are written by the services, never typed into admin."""
+class WorkspaceMedia:
+    css = {"all": ["admin_workspace/timeline.css", "admin_workspace/leads.css"]}
 
-    extra = 0
-    can_delete = False
-    show_change_link = True
+
+class BigTableAdmin(admin.ModelAdmin):
+    """A changelist that never counts a large table row by row."""
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    Media = WorkspaceMedia
+
+
+class SubmissionAdmin(BigTableAdmin):
+    """A visitor's submission: staff read it (and may delete it), nobody edits or adds it."""
+
+    # Every list shows the lead's email: fetch it in the same query.
+    list_select_related = ["lead"]
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -26,133 +79,421 @@ class ReadOnlyInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-
-class LeadEventInline(ReadOnlyInline):
-    model = LeadEvent
-    fields = ["event_type", "created_at", "metadata"]
-    readonly_fields = fields
-
-
-class ChoicesResponseInline(ReadOnlyInline):
-    model = ChoicesResponse
-    fields = ["choice_key", "choice_value", "created_at"]
-    readonly_fields = fields
-
-
-class EarlyAccessRequestInline(ReadOnlyInline):
-    model = EarlyAccessRequest
-    fields = ["intent_level", "investment_range", "city", "notes", "created_at"]
-    readonly_fields = fields
-
-
-class ContactMessageInline(ReadOnlyInline):
-    model = ContactMessage
-    fields = ["subject", "message", "responded", "created_at"]
-    readonly_fields = fields
-
-
-class PageSessionInline(ReadOnlyInline):
-    model = PageSession
-    fields = ["page", "utm_source", "utm_campaign", "referrer", "created_at"]
-    readonly_fields = fields
-
-
-class NoAddAdmin(admin.ModelAdmin):
-    """Lead-capture rows come from the public forms; staff read and annotate them."""
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-
-@admin.register(UsersLead)
-class UsersLeadAdmin(NoAddAdmin):
-    list_display = ["email", "name", "phone", "source", "first_seen_at", "last_seen_at"]
-    list_filter = ["source", "environment"]
-    search_fields = ["email", "name", "phone"]
-    readonly_fields = ["email", "source", "environment", "first_seen_at", "last_seen_at"]
-    fields = ["email", "name", "phone", *readonly_fields[1:]]
-    date_hierarchy = "last_seen_at"
-    inlines = [
-        ChoicesResponseInline,
-        EarlyAccessRequestInline,
-        ContactMessageInline,
-        PageSessionInline,
-        LeadEventInline,
-    ]
-
-    def save_model(self, request, obj, form, change) -> None:
-        # Staff may only correct name and phone, through the service that records who did.
-        lead_update(lead=obj, name=obj.name, phone=obj.phone, by=request.user.get_username())
-
-
-class LeadChildAdmin(NoAddAdmin):
-    # Every list shows the lead's email: fetch it in the same query.
-    list_select_related = ["lead"]
-    raw_id_fields = ["lead"]
-    list_filter = ["environment"]
+    def get_readonly_fields(self, request, obj=None):
+        # Every stored value, read-only; the raw id says nothing to a reader.
+        stored = [f.name for f in self.model._meta.concrete_fields if not f.primary_key]
+        return stored + list(self.readonly_fields)
 
     @admin.display(description="lead", ordering="lead__email")
     def lead_email(self, obj) -> str:
         return obj.lead.email if obj.lead else "—"
 
 
+# --- Filters ---------------------------------------------------------------------------------
+
+
+class FirstSeenFilter(admin.SimpleListFilter):
+    title = "first seen"
+    parameter_name = "first_seen"
+
+    PERIODS = {"today": "Today", "7d": "Last 7 days", "30d": "Last 30 days"}
+
+    def lookups(self, request, model_admin):
+        return list(self.PERIODS.items())
+
+    def queryset(self, request, queryset):
+        now = timezone.localtime()
+        since = {
+            "today": now.replace(hour=0, minute=0, second=0, microsecond=0),
+            "7d": now - timedelta(days=7),
+            "30d": now - timedelta(days=30),
+        }.get(self.value())
+        return queryset if since is None else queryset.filter(first_seen_at__gte=since)
+
+
+class ConvertedFilter(admin.SimpleListFilter):
+    title = "converted"
+    parameter_name = "converted"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(converted_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(converted_at__isnull=True)
+        return queryset
+
+
+class PreferredPropertyTypeFilter(admin.SimpleListFilter):
+    title = "preferred property type"
+    parameter_name = "property_type"
+
+    def lookups(self, request, model_admin):
+        return [*PropertyType.choices, ("none", "Not given")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "none":
+            return queryset.filter(preferred_property_type="")
+        if value in PropertyType.values:
+            return queryset.filter(preferred_property_type=value)
+        return queryset
+
+
+class ChoiceKeyFilter(admin.SimpleListFilter):
+    # The known keys, not Django's DISTINCT over the whole table.
+    title = "question"
+    parameter_name = "choice_key"
+
+    def lookups(self, request, model_admin):
+        return ChoiceKey.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(choice_key=self.value()) if self.value() else queryset
+
+
+# --- Leads -----------------------------------------------------------------------------------
+
+
+class ConvertLeadForm(forms.Form):
+    organization = forms.ModelChoiceField(queryset=Organization.objects.none())
+    contact_type = forms.ChoiceField(choices=Contact.Type.choices, initial=Contact.Type.INDIVIDUAL)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the organizations this staff member works for.
+        self.fields["organization"].queryset = Organization.objects.for_user(user).order_by("name")
+
+
+class LeadChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        # The page's submission counts, in one query once the page is known.
+        self.result_list = leads_attach_submission_counts(list(self.result_list))
+
+
+@admin.register(UsersLead)
+class UsersLeadAdmin(ExportMixin, BigTableAdmin):
+    list_display = [
+        "email",
+        "name",
+        "phone",
+        "source",
+        "submissions",
+        "converted",
+        "first_seen_at",
+        "last_seen_at",
+    ]
+    list_filter = [FirstSeenFilter, "source", "environment", ConvertedFilter]
+    # Prefix match on email and phone (what staff type; an index serves it), any part of names
+    # (a trigram index serves it on PostgreSQL).
+    search_fields = ["^email", "name", "^phone"]
+    search_help_text = "Email or phone starting with…, or part of a name."
+    date_hierarchy = "first_seen_at"
+    readonly_fields = [
+        "email",
+        "source",
+        "environment",
+        "first_seen_at",
+        "last_seen_at",
+        "converted_to",
+    ]
+    fields = ["email", "name", "phone", *readonly_fields[1:]]
+    actions = ["convert_to_contact"]
+    resource_classes = [LeadResource]
+    formats = [CSV, XLSX]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_convert_permission(self, request) -> bool:
+        return request.user.has_perm("leads.convert_userslead")
+
+    def get_queryset(self, request):
+        return with_probed_dates(super().get_queryset(request))
+
+    def get_changelist(self, request, **kwargs):
+        return LeadChangeList
+
+    def get_object(self, request, object_id, from_field=None):
+        # The page names the contact the lead became: joined, not a query per access.
+        queryset = self.get_queryset(request).select_related("converted_contact__organization")
+        field = self.opts.pk if from_field is None else self.opts.get_field(from_field)
+        try:
+            return queryset.get(**{field.name: field.to_python(object_id)})
+        except (UsersLead.DoesNotExist, ValidationError, ValueError):
+            return None
+
+    def get_search_results(self, request, queryset, search_term):
+        # Emails are stored lower-cased; match the index exactly however staff type it.
+        return super().get_search_results(request, queryset, search_term.strip())
+
+    @admin.display(description="submissions")
+    def submissions(self, lead: UsersLead) -> int:
+        return lead.choices_count + lead.early_access_count + lead.contact_message_count
+
+    @admin.display(description="converted", boolean=True, ordering="converted_at")
+    def converted(self, lead: UsersLead) -> bool:
+        return lead.converted_at is not None
+
+    @admin.display(description="converted to")
+    def converted_to(self, lead: UsersLead) -> str:
+        if lead.converted_at is None:
+            return "Not converted"
+        contact = lead.converted_contact
+        when = timezone.localtime(lead.converted_at).strftime("%d %b %Y %H:%M")
+        if contact is None:
+            return f"A contact since deleted (converted {when})"
+        return format_html(
+            '<a href="{}">{}</a> of {} (converted {})',
+            reverse("admin:crm_contact_change", args=[contact.pk]),
+            contact.name,
+            contact.organization.name,
+            when,
+        )
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Staff may only correct name and phone, through the service that records who did.
+        lead_update(lead=obj, name=obj.name, phone=obj.phone, by=request.user.get_username())
+
+    # The lead page: one timeline instead of a table per form.
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["timeline"] = lead_timeline(lead=obj)
+            context["can_convert"] = (
+                self.has_convert_permission(request) and obj.converted_at is None
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/convert/",
+                self.admin_site.admin_view(self.convert_view),
+                name="leads_userslead_convert",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _convert(self, request, leads, organization, contact_type) -> None:
+        by = request.user.get_username()
+        for lead in leads:
+            try:
+                contact = lead_convert_to_contact(
+                    lead=lead, organization=organization, contact_type=contact_type, by=by
+                )
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                format_html(
+                    'Converted {} to <a href="{}">{}</a> of {}.',
+                    lead.email,
+                    reverse("admin:crm_contact_change", args=[contact.pk]),
+                    contact.name,
+                    organization.name,
+                ),
+                messages.SUCCESS,
+            )
+
+    def _convert_page(self, request, *, form, leads, selected_action: bool):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Convert to contact",
+            "form": form,
+            "leads": leads,
+            "selected_action": selected_action,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/leads/userslead/convert.html", context)
+
+    def convert_view(self, request: HttpRequest, object_id: str):
+        if not self.has_convert_permission(request):
+            raise PermissionDenied
+        lead = get_object_or_404(self.get_queryset(request), pk=object_id)
+        form = ConvertLeadForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            self._convert(
+                request,
+                [lead],
+                form.cleaned_data["organization"],
+                form.cleaned_data["contact_type"],
+            )
+            return HttpResponseRedirect(reverse("admin:leads_userslead_change", args=[lead.pk]))
+        return self._convert_page(request, form=form, leads=[lead], selected_action=False)
+
+    @admin.action(description="Convert selected leads to contacts", permissions=["convert"])
+    def convert_to_contact(self, request, queryset: QuerySet[UsersLead]):
+        form = ConvertLeadForm(request.POST if "apply" in request.POST else None, user=request.user)
+        if "apply" in request.POST and form.is_valid():
+            self._convert(
+                request,
+                list(queryset),
+                form.cleaned_data["organization"],
+                form.cleaned_data["contact_type"],
+            )
+            return None
+        return self._convert_page(request, form=form, leads=list(queryset), selected_action=True)
+
+    # Exports: what the changelist shows (filters and search), CSV streamed in chunks.
+
+    def get_export_queryset(self, request):
+        # Counted per row here: an export reads every row anyway, along the lead_id indexes.
+        queryset = super().get_export_queryset(request).order_by("-last_seen_at", "-pk")
+        return leads_with_submission_counts(queryset)
+
+    def _do_file_export(self, file_format, request, queryset, export_form=None):
+        if not isinstance(file_format, CSV):
+            return super()._do_file_export(file_format, request, queryset, export_form)
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        resource = LeadResource()
+        selected = self.get_export_resource_fields_from_form(export_form)
+        row = resource.row_exporter(selected)
+        rows = (row(lead) for lead in queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE))
+        return stream_csv_response(
+            filename=self.get_export_filename(request, queryset, file_format),
+            header=resource.get_export_headers(selected_fields=selected),
+            rows=rows,
+        )
+
+
+# --- Lead events and submissions -------------------------------------------------------------
+
+
 @admin.register(LeadEvent)
-class LeadEventAdmin(LeadChildAdmin):
+class LeadEventAdmin(SubmissionAdmin):
     list_display = ["event_type", "lead_email", "created_at"]
     list_filter = ["event_type", "environment"]
-    search_fields = ["lead__email"]
-    readonly_fields = ["lead", "event_type", "metadata", "created_at", "environment"]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+    search_fields = ["^lead__email"]
+    search_help_text = "Lead email starting with…"
 
 
 @admin.register(ChoicesResponse)
-class ChoicesResponseAdmin(LeadChildAdmin):
+class ChoicesResponseAdmin(SubmissionAdmin):
     list_display = ["choice_key", "choice_value", "lead_email", "created_at"]
-    list_filter = ["choice_key", "environment"]
-    search_fields = ["lead__email", "choice_value"]
-    readonly_fields = ["lead", "choice_key", "choice_value", "created_at", "environment"]
+    list_filter = [ChoiceKeyFilter, "environment"]
+    search_fields = ["^lead__email", "=choice_value"]
+    search_help_text = "Lead email starting with…, or an exact answer."
 
 
 @admin.register(EarlyAccessRequest)
-class EarlyAccessRequestAdmin(LeadChildAdmin):
-    list_display = ["lead_email", "intent_level", "investment_range", "city", "created_at"]
-    list_filter = ["intent_level", "investment_range", "environment"]
-    search_fields = ["lead__email", "lead__name", "city"]
-    readonly_fields = ["created_at", "environment"]
+class EarlyAccessRequestAdmin(SubmissionAdmin):
+    list_display = [
+        "lead_email",
+        "intent_level",
+        "investment_range",
+        "property_type",
+        "city",
+        "created_at",
+    ]
+    list_filter = ["intent_level", "investment_range", PreferredPropertyTypeFilter, "environment"]
+    search_fields = ["^lead__email", "lead__name", "^city"]
+    search_help_text = "Lead email or city starting with…, or part of the lead's name."
+    readonly_fields = ["property_type"]
+
+    def get_queryset(self, request):
+        return early_access_requests_with_property_type(super().get_queryset(request))
+
+    @admin.display(description="preferred property type")
+    def property_type(self, request_row: EarlyAccessRequest) -> str:
+        value = getattr(request_row, "preferred_property_type", "")
+        try:
+            return PropertyType(value).label
+        except ValueError:
+            return value or "—"
 
 
 @admin.register(ContactMessage)
-class ContactMessageAdmin(LeadChildAdmin):
-    list_display = ["subject", "lead_email", "responded", "created_at"]
+class ContactMessageAdmin(SubmissionAdmin):
+    list_display = ["subject_or_start", "lead_email", "responded", "created_at", "reply"]
     list_filter = ["responded", "environment"]
-    search_fields = ["lead__email", "lead__name", "subject", "message"]
-    readonly_fields = ["lead", "subject", "message", "responded", "created_at", "environment"]
-    actions = ["mark_responded"]
+    search_fields = ["^lead__email", "lead__name", "subject"]
+    search_help_text = "Lead email starting with…, or part of the lead's name or the subject."
+    actions = ["mark_responded", "mark_not_responded"]
 
-    @admin.action(description="Mark selected messages as responded")
+    def has_mark_responded_permission(self, request) -> bool:
+        return request.user.has_perm("leads.mark_responded_contactmessage")
+
+    @admin.display(description="subject", ordering="subject")
+    def subject_or_start(self, message: ContactMessage) -> str:
+        return message.subject or message.message[:60]
+
+    @admin.display(description="reply")
+    def reply(self, message: ContactMessage) -> str:
+        if not message.lead_id:
+            return "—"
+        return format_html('<a href="{}">Reply by email</a>', reply_mailto(message))
+
+    def _set_responded(self, request, queryset, responded: bool) -> int:
+        service = (
+            contact_message_mark_responded if responded else contact_message_mark_not_responded
+        )
+        by = request.user.get_username()
+        changed = 0
+        for message in queryset.filter(responded=not responded):
+            service(message=message, by=by)
+            changed += 1
+        return changed
+
+    @admin.action(description="Mark selected messages as responded", permissions=["mark_responded"])
     def mark_responded(self, request: HttpRequest, queryset: QuerySet[ContactMessage]) -> None:
-        pending = queryset.filter(responded=False)
-        count = 0
-        for message in pending:
-            contact_message_mark_responded(message=message, by=request.user.get_username())
-            count += 1
+        count = self._set_responded(request, queryset, True)
         self.message_user(request, f"{count} message(s) marked as responded.", messages.SUCCESS)
+
+    @admin.action(
+        description="Mark selected messages as not responded", permissions=["mark_responded"]
+    )
+    def mark_not_responded(self, request: HttpRequest, queryset: QuerySet[ContactMessage]) -> None:
+        count = self._set_responded(request, queryset, False)
+        self.message_user(request, f"{count} message(s) marked as not responded.", messages.SUCCESS)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_mark_responded"] = self.has_mark_responded_permission(request)
+        if obj is not None and obj.lead_id:
+            context["reply_url"] = reply_mailto(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/responded/",
+                self.admin_site.admin_view(self.responded_view),
+                name="leads_contactmessage_responded",
+            ),
+            *super().get_urls(),
+        ]
+
+    def responded_view(self, request: HttpRequest, object_id: str):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_mark_responded_permission(request):
+            raise PermissionDenied
+        message = get_object_or_404(self.get_queryset(request), pk=object_id)
+        responded = request.POST.get("responded") == "1"
+        self._set_responded(request, ContactMessage.objects.filter(pk=message.pk), responded)
+        self.message_user(
+            request,
+            "Marked as responded." if responded else "Marked as not responded.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:leads_contactmessage_change", args=[message.pk]))
+
+
+def reply_mailto(message: ContactMessage) -> str:
+    """Return a mailto: link to the message's sender with "Re: <subject>" filled in."""
+    subject = message.subject or message.message[:60]
+    return f"mailto:{quote(message.lead.email, safe='@')}?subject={quote('Re: ' + subject)}"
 
 
 @admin.register(PageSession)
-class PageSessionAdmin(LeadChildAdmin):
+class PageSessionAdmin(SubmissionAdmin):
     list_display = ["page", "utm_source", "utm_campaign", "referrer", "lead_email", "created_at"]
-    list_filter = ["utm_source", "environment"]
-    search_fields = ["page", "utm_source", "utm_campaign", "referrer", "lead__email"]
-    readonly_fields = [
-        "lead",
-        "visitor_key",
-        "page",
-        "referrer",
-        "utm_source",
-        "utm_campaign",
-        "created_at",
-        "environment",
-    ]
+    list_filter = ["environment"]
+    search_fields = ["^page", "^utm_source", "^utm_campaign", "^lead__email"]
+    search_help_text = "Page, UTM source or campaign, or lead email starting with…"

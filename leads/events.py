@@ -93,3 +93,28 @@ def lead_page_session_recorded_event(*, session: PageSession) -> LeadEvent:
             "referrer": session.referrer,
         },
     )
+
+
+def lead_contact_message_reopened_event(*, message: ContactMessage, by: str) -> LeadEvent:
+    return _event(
+        lead=message.lead,
+        event_type=LeadEventType.CONTACT_MESSAGE_REOPENED,
+        metadata={"contact_message_id": str(message.id), "by": by},
+    )
+
+
+def lead_converted_event(*, lead: UsersLead, contact, created: bool, by: str) -> LeadEvent:
+    # Names are copied so the timeline still reads well after the contact is deleted.
+    return _event(
+        lead=lead,
+        event_type=LeadEventType.LEAD_CONVERTED,
+        metadata={
+            "contact_id": str(contact.pk),
+            "contact_name": contact.name,
+            "contact_type": contact.contact_type,
+            "organization_id": str(contact.organization_id),
+            "organization_name": contact.organization.name,
+            "linked_existing_contact": not created,
+            "by": by,
+        },
+    )

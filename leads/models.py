@@ -7,8 +7,9 @@ form submission is a row of its own that points at the lead, and every touch lea
 
 import uuid
 
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Lower, Trim
+from django.db.models.functions import Lower, Trim, Upper
 from django.utils import timezone
 
 from leads.environment import current_environment
@@ -72,6 +73,8 @@ class LeadEventType(models.TextChoices):
     PAGE_SESSION_RECORDED = "PAGE_SESSION_RECORDED", "Page session recorded"
     LEGACY_RECORD_IMPORTED = "LEGACY_RECORD_IMPORTED", "Legacy record imported"
     LEAD_EDITED = "LEAD_EDITED", "Lead edited by staff"
+    LEAD_CONVERTED = "LEAD_CONVERTED", "Lead converted to a contact"
+    CONTACT_MESSAGE_REOPENED = "CONTACT_MESSAGE_REOPENED", "Contact message marked not responded"
 
 
 def _environment_field() -> models.CharField:
@@ -148,6 +151,20 @@ class UsersLead(models.Model):
                 condition=models.Q(converted_contact__isnull=False),
                 name="users_leads_converted_idx",
             ),
+            # The admin's default ordering (with the pk Django appends) and its date drill-down.
+            models.Index(fields=["-last_seen_at", "-id"], name="users_leads_last_seen_idx"),
+            models.Index(fields=["first_seen_at"], name="users_leads_first_seen_idx"),
+            # Admin search: email and phone by prefix (UPPER(..) LIKE 'X%'), names by any part
+            # (a trigram index; on SQLite a plain expression index of the same name).
+            models.Index(
+                OpClass(Upper("email"), name="text_pattern_ops"),
+                name="users_leads_email_prefix_idx",
+            ),
+            models.Index(
+                OpClass(Upper("phone"), name="text_pattern_ops"),
+                name="users_leads_phone_prefix_idx",
+            ),
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="users_leads_name_trgm_idx"),
         ]
 
     def __str__(self) -> str:
@@ -175,6 +192,7 @@ class LeadEvent(models.Model):
         indexes = [
             models.Index(fields=["lead"], name="idx_lead_events_lead_id"),
             models.Index(fields=["event_type", "created_at"], name="idx_lead_events_type_created"),
+            models.Index(fields=["-created_at", "-id"], name="lead_events_created_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -208,7 +226,10 @@ class ChoicesResponse(models.Model):
     class Meta:
         db_table = "choices_responses"
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["lead"], name="idx_choices_responses_lead_id")]
+        indexes = [
+            models.Index(fields=["lead"], name="idx_choices_responses_lead_id"),
+            models.Index(fields=["-created_at", "-id"], name="choices_responses_created_idx"),
+        ]
         constraints = [_environment_check("choices_responses")]
 
     def __str__(self) -> str:
@@ -234,7 +255,10 @@ class EarlyAccessRequest(models.Model):
         db_table = "early_access_requests"
         ordering = ["-created_at"]
         # The plan calls it idx_early_access_requests_lead_id; Django caps index names at 30.
-        indexes = [models.Index(fields=["lead"], name="idx_early_access_req_lead_id")]
+        indexes = [
+            models.Index(fields=["lead"], name="idx_early_access_req_lead_id"),
+            models.Index(fields=["-created_at", "-id"], name="early_access_req_created_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(intent_level__in=IntentLevel.values),
@@ -269,7 +293,16 @@ class ContactMessage(models.Model):
         db_table = "contact_messages"
         ordering = ["-created_at"]
         permissions = [("mark_responded_contactmessage", "Can mark contact messages responded")]
-        indexes = [models.Index(fields=["lead"], name="idx_contact_messages_lead_id")]
+        indexes = [
+            models.Index(fields=["lead"], name="idx_contact_messages_lead_id"),
+            models.Index(fields=["-created_at", "-id"], name="contact_messages_created_idx"),
+            # The "awaiting a reply" queue, newest first.
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=models.Q(responded=False),
+                name="contact_messages_awaiting_idx",
+            ),
+        ]
         constraints = [_environment_check("contact_messages")]
 
     def __str__(self) -> str:
@@ -302,6 +335,7 @@ class PageSession(models.Model):
         indexes = [
             models.Index(fields=["lead"], name="idx_page_sessions_lead_id"),
             models.Index(fields=["visitor_key"], name="idx_page_sessions_visitor_key"),
+            models.Index(fields=["-created_at", "-id"], name="page_sessions_created_idx"),
         ]
         constraints = [_environment_check("page_sessions")]
 

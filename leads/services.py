@@ -255,3 +255,83 @@ def page_session_record(
     )
     events.lead_page_session_recorded_event(session=session)
     return session
+
+
+# --- Staff workspace: contact messages and lead-to-contact conversion -------------------------
+
+
+@transaction.atomic
+def contact_message_mark_not_responded(*, message: ContactMessage, by: str) -> ContactMessage:
+    """Put ``message`` back in the awaiting-reply queue as staff member ``by``."""
+    message = ContactMessage.objects.select_for_update().select_related("lead").get(pk=message.pk)
+    if not message.responded:
+        return message
+    message.responded = False
+    message.save(update_fields=["responded"])
+    events.lead_contact_message_reopened_event(message=message, by=by)
+    return message
+
+
+class LeadAlreadyConverted(ValidationError):
+    """The lead was converted before; the message says into which contact and organization."""
+
+    def __init__(self, lead: UsersLead):
+        contact = lead.converted_contact
+        when = timezone.localtime(lead.converted_at).strftime("%Y-%m-%d %H:%M")
+        if contact is None:
+            where = f"a contact that has since been deleted (converted {when})"
+        else:
+            where = f"contact “{contact.name}” of {contact.organization.name} (converted {when})"
+        super().__init__(f"{lead.email} is already converted: it went to {where}.")
+        self.lead = lead
+
+
+@transaction.atomic
+def lead_convert_to_contact(
+    *,
+    lead: UsersLead,
+    organization,
+    contact_type: str | None = None,
+    by: str,
+):
+    """Turn ``lead`` into a contact of ``organization``, at most once; return the contact.
+
+    The lead row is locked first, so two staff converting the same lead at once end with one
+    contact (the second waits, then sees the conversion and is told where it went). A contact
+    of ``organization`` with the lead's email (in any letter case) is linked instead of
+    duplicated; otherwise a new one is created through the contact services.
+    """
+    from crm.models import Contact
+    from crm.services.contacts import contact_create
+
+    contact_type = contact_type or Contact.Type.INDIVIDUAL
+    locked = (
+        UsersLead.objects.select_for_update(of=("self",))
+        .select_related("converted_contact__organization")
+        .get(pk=lead.pk)
+    )
+    if locked.converted_at is not None:
+        raise LeadAlreadyConverted(locked)
+    # Serialize conversions into one organization, so that two different leads with one
+    # email cannot both create a contact (the unique rule is case-sensitive, emails are not).
+    type(organization).objects.select_for_update().filter(pk=organization.pk).first()
+    contact = (
+        Contact.objects.filter(organization=organization, email__iexact=locked.email)
+        .order_by("created_at")
+        .first()
+    )
+    created = contact is None
+    if created:
+        contact = contact_create(
+            organization=organization,
+            name=locked.name or locked.email.split("@")[0],
+            contact_type=contact_type,
+            email=locked.email,
+            phone=locked.phone,
+        )
+    contact.organization = organization
+    locked.converted_contact = contact
+    locked.converted_at = timezone.now()
+    locked.save(update_fields=["converted_contact", "converted_at"])
+    events.lead_converted_event(lead=locked, contact=contact, created=created, by=by)
+    return contact

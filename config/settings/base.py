@@ -48,8 +48,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # OpClass in index expressions (the trigram and prefix search indexes) needs its app.
+    "django.contrib.postgres",
     "rest_framework",
     "django_filters",
+    "import_export",
     "core",
     "crm",
     "lms",

@@ -1,0 +1,99 @@
+"""Allow the LEAD_CONVERTED and CONTACT_MESSAGE_REOPENED event types.
+
+lead_events is a live, growing table: on PostgreSQL the new check is added NOT VALID (a brief
+lock, no scan) and validated in a second step that lets writes go on while it reads the table.
+"""
+
+from django.db import migrations, models
+
+OLD_TYPES = [
+    "LEAD_CAPTURED",
+    "CHOICES_SUBMITTED",
+    "EARLY_ACCESS_REQUESTED",
+    "CONTACT_MESSAGE_SENT",
+    "CONTACT_MESSAGE_RESPONDED",
+    "PAGE_SESSION_RECORDED",
+    "LEGACY_RECORD_IMPORTED",
+    "LEAD_EDITED",
+]
+NEW_TYPES = [*OLD_TYPES, "LEAD_CONVERTED", "CONTACT_MESSAGE_REOPENED"]
+NAME = "lead_events_event_type_valid"
+
+
+def _constraint(types: list[str]) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=models.Q(("event_type__in", types)), name=NAME)
+
+
+def _in_list(types: list[str]) -> str:
+    return ", ".join(f"'{value}'" for value in types)
+
+
+class ReplaceEventTypeCheck(migrations.operations.base.Operation):
+    """Swap the event-type check: NOT VALID + VALIDATE on PostgreSQL, a rebuild elsewhere."""
+
+    reversible = True
+
+    def __init__(self, *, old: list[str], new: list[str]):
+        self.old, self.new = old, new
+
+    def state_forwards(self, app_label, state):
+        state.remove_constraint(app_label, "leadevent", NAME)
+        state.add_constraint(app_label, "leadevent", _constraint(self.new))
+
+    def _swap(self, schema_editor, from_state, to_state, app_label, types, old_types):
+        connection = schema_editor.connection
+        if connection.vendor != "postgresql":
+            model = to_state.apps.get_model(app_label, "leadevent")
+            schema_editor.remove_constraint(model, _constraint(old_types))
+            schema_editor.add_constraint(model, _constraint(types))
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"ALTER TABLE lead_events DROP CONSTRAINT {NAME}, "
+                f"ADD CONSTRAINT {NAME} CHECK (event_type IN ({_in_list(types)})) NOT VALID"
+            )
+            cursor.execute(f"ALTER TABLE lead_events VALIDATE CONSTRAINT {NAME}")
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        self._swap(schema_editor, from_state, to_state, app_label, self.new, self.old)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        self._swap(schema_editor, from_state, to_state, app_label, self.old, self.new)
+
+    def describe(self):
+        return "Replace the lead event type check"
+
+    def deconstruct(self):
+        return (self.__class__.__name__, [], {"old": self.old, "new": self.new})
+
+
+class Migration(migrations.Migration):
+    # The DROP/ADD NOT VALID commits on its own before VALIDATE scans the table.
+    atomic = False
+
+    dependencies = [
+        ("leads", "0008_add_lead_staff_permissions"),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name="leadevent",
+            name="event_type",
+            field=models.CharField(
+                choices=[
+                    ("LEAD_CAPTURED", "Lead captured"),
+                    ("CHOICES_SUBMITTED", "Choices submitted"),
+                    ("EARLY_ACCESS_REQUESTED", "Early access requested"),
+                    ("CONTACT_MESSAGE_SENT", "Contact message sent"),
+                    ("CONTACT_MESSAGE_RESPONDED", "Contact message responded"),
+                    ("PAGE_SESSION_RECORDED", "Page session recorded"),
+                    ("LEGACY_RECORD_IMPORTED", "Legacy record imported"),
+                    ("LEAD_EDITED", "Lead edited by staff"),
+                    ("LEAD_CONVERTED", "Lead converted to a contact"),
+                    ("CONTACT_MESSAGE_REOPENED", "Contact message marked not responded"),
+                ],
+                max_length=32,
+            ),
+        ),
+        ReplaceEventTypeCheck(old=OLD_TYPES, new=NEW_TYPES),
+    ]

@@ -1,0 +1,120 @@
+"""Staff in a real (headless Debian Chromium) browser: the lead page, conversion, messages."""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.db import connections
+
+from crm.models import Contact
+from leads import services
+from leads.models import ContactMessage
+from leads.selectors import lead_get_by_email
+from tests.crm.factories import OrganizationFactory
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Screenshots for a human to look at; CI may collect the folder as artifacts.
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", "test-artifacts")) / "leads-admin"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _release_pooled_connections():
+    yield
+    for connection in connections.all():
+        if connection.vendor == "postgresql":
+            connection.close()
+            connection.close_pool()
+
+
+@pytest.fixture
+def page(live_server):
+    if not CHROMIUM.exists():
+        pytest.skip(f"needs Debian's chromium at {CHROMIUM}")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                ],
+            )
+            page = browser.new_page(viewport={"width": 1366, "height": 900})
+            yield page
+            connections.close_all()
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_reads_a_lead_converts_it_and_answers_its_message(page, live_server, admin_user):
+    services.choices_submit(email="priya@example.com", intent="invest", nps=9, name="Priya")
+    services.early_access_request_create(
+        email="priya@example.com",
+        intent_level="HIGH",
+        investment_range="ABOVE_TWO_L",
+        city="Pune",
+        preferred_property_type="COMMERCIAL",
+    )
+    services.contact_message_create(
+        name="Priya", email="priya@example.com", subject="Baner", message="Is Baner still open?"
+    )
+    organization = OrganizationFactory(name="Brightsmile Dental Group")
+    lead = lead_get_by_email(email="priya@example.com")
+    # Every page, script and stylesheet loads (the browser's own favicon probe aside).
+    failed: list[str] = []
+    page.on(
+        "response",
+        lambda r: (
+            failed.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+
+    page.goto(f"{live_server.url}/admin/login/?next=/admin/leads/userslead/")
+    page.get_by_label("Username").fill(admin_user.username)
+    page.get_by_label("Password").fill("password")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="priya@example.com").click()
+    timeline = page.locator(".timeline")
+    assert "Ready to invest now, ₹2L+, commercial, in Pune" in timeline.inner_text()
+    assert "I want to invest, score 9/10" in timeline.inner_text()
+    # The page fits a laptop screen: no sideways scrolling.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(page, "lead-page")
+
+    page.get_by_role("link", name="Convert to contact").click()
+    page.get_by_label("Organization").select_option(label="Brightsmile Dental Group")
+    shot(page, "convert-form")
+    page.get_by_role("button", name="Convert").click()
+    assert "Converted priya@example.com to" in page.locator(".messagelist").inner_text()
+    assert "Converted to a contact by" in page.locator(".timeline").inner_text()
+    shot(page, "lead-converted")
+    contact = Contact.objects.get(organization=organization)
+    lead.refresh_from_db()
+    assert lead.converted_contact == contact
+
+    page.locator(".timeline").get_by_role("link", name="Sent a message").click()
+    reply = page.get_by_role("link", name="Reply by email")
+    assert reply.get_attribute("href") == "mailto:priya@example.com?subject=Re%3A%20Baner"
+    page.get_by_role("button", name="Mark responded").click()
+    assert page.get_by_role("button", name="Mark not responded").is_visible()
+    shot(page, "message-responded")
+    assert ContactMessage.objects.get().responded
+    assert failed == []
