@@ -1,16 +1,23 @@
 """The leads' staff REST API (/api/leads/): leads with their submissions, and their events.
 
-Read-only. Leads belong to the platform, not to an organization: platform staff see them all;
-a staff member who belongs to organizations sees only the leads converted into contacts of
-those organizations (``leads_for``). The public form endpoints live in leads/apis.py.
+Read-only, but for ``POST /api/leads/<id>/convert/`` (``lead_convert_to_contact``).
+Leads belong to the platform, not to an organization. As in the admin, staff with the view
+permission see the leads still to be converted; a lead converted into another organization's
+contact is that organization's, so a staff member who belongs to organizations sees only the
+converted leads of their own (``leads_for``). The public form endpoints live in leads/apis.py.
 """
 
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
-from core.staff_api import StaffApiMixin, StaffCursorPagination
+from core.staff_api import ScopedRelatedField, StaffApiMixin, StaffCursorPagination
+from crm.models import Contact, Organization
 from crm.scoping import organization_ids_for
+from crm.serializers import ContactSerializer
 from leads import filters
 from leads.models import (
     ChoicesResponse,
@@ -19,15 +26,19 @@ from leads.models import (
     LeadEvent,
     UsersLead,
 )
+from leads.services import lead_convert_to_contact
 
 
 def leads_for(user) -> QuerySet[UsersLead]:
-    """Return the leads ``user`` may see: all for platform staff, else their organizations'."""
+    """Return the leads ``user`` may see: all for platform staff; for a member of
+    organizations, those not converted yet and those converted into their organizations."""
     scope = organization_ids_for(user)
     leads = UsersLead.objects.all()
     if scope is None:
         return leads
-    return leads.filter(converted_contact__organization_id__in=scope)
+    return leads.filter(
+        Q(converted_at__isnull=True) | Q(converted_contact__organization_id__in=scope)
+    )
 
 
 class ChoicesResponseSerializer(serializers.ModelSerializer):
@@ -94,6 +105,16 @@ class LeadEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class LeadConvertInputSerializer(serializers.Serializer):
+    organization = ScopedRelatedField(queryset=Organization.objects.all())
+    contact_type = serializers.ChoiceField(choices=Contact.Type.choices, required=False)
+
+
+class LeadConversionSerializer(serializers.Serializer):
+    lead = LeadSerializer()
+    contact = ContactSerializer()
+
+
 class LeadCursorPagination(StaffCursorPagination):
     ordering = "-last_seen_at"
 
@@ -107,6 +128,7 @@ class LeadViewSet(StaffApiMixin, viewsets.ReadOnlyModelViewSet):
     pagination_class = LeadCursorPagination
     ordering_fields = ["last_seen_at", "first_seen_at", "email"]
     ordering = ["-last_seen_at"]
+    action_permissions = {"convert": ["leads.view_userslead", "leads.convert_userslead"]}
 
     def get_queryset(self):
         leads = leads_for(self.request.user)
@@ -118,6 +140,26 @@ class LeadViewSet(StaffApiMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return LeadDetailSerializer if self.action == "retrieve" else LeadSerializer
+
+    @extend_schema(request=LeadConvertInputSerializer, responses={200: LeadConversionSerializer})
+    @action(detail=True, methods=["post"])
+    def convert(self, request: Request, pk=None) -> Response:
+        """Turn the lead into a contact of one of your organizations (once; a contact of
+        that organization with the lead's email is linked instead of duplicated)."""
+        lead = self.get_object()
+        serializer = LeadConvertInputSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        contact = self.run_service(
+            lead_convert_to_contact,
+            lead=lead,
+            by=request.user.get_username(),
+            **serializer.validated_data,
+        )
+        lead.refresh_from_db()
+        contact = Contact.objects.prefetch_related("tags").get(pk=contact.pk)
+        return Response(
+            {"lead": LeadSerializer(lead).data, "contact": ContactSerializer(contact).data}
+        )
 
 
 class LeadEventViewSet(StaffApiMixin, viewsets.ReadOnlyModelViewSet):

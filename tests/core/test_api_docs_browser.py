@@ -50,11 +50,35 @@ def page(live_server):
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+# The site's Content-Security-Policy (the serving issue's django-csp settings): no inline
+# script or style, nothing from another host. The docs page must work under it.
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def with_strict_csp(route):
+    response = route.fetch()
+    route.fulfill(
+        response=response,
+        headers={**response.headers, "content-security-policy": STRICT_CSP},
+    )
+
+
 def test_docs_render_every_operation_from_this_host_only(live_server, page):
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.route("**/api/docs/", with_strict_csp)
 
     page.goto(f"{live_server.url}/api/docs/")
     page.wait_for_selector(".opblock", timeout=30_000)

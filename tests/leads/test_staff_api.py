@@ -3,9 +3,10 @@
 import pytest
 from django.utils import timezone
 
-from leads.models import UsersLead
+from crm.models import Contact
+from leads.models import LeadEvent, UsersLead
 from tests.api_support import bearer_client, grant, world_fixture  # noqa: F401
-from tests.crm.factories import ContactFactory, StaffUserFactory
+from tests.crm.factories import ContactFactory, OrganizationMembershipFactory, StaffUserFactory
 from tests.leads.factories import (
     ChoicesResponseFactory,
     ContactMessageFactory,
@@ -28,9 +29,7 @@ def converted_into(organization) -> UsersLead:
     )
 
 
-def test_platform_staff_see_every_lead_members_only_those_converted_into_their_organizations(
-    world,
-):
+def test_members_see_open_leads_and_their_own_conversions_never_another_organizations(world):
     open_lead = UsersLeadFactory()
     into_a, into_b = converted_into(world.org_a), converted_into(world.org_b)
 
@@ -39,9 +38,9 @@ def test_platform_staff_see_every_lead_members_only_those_converted_into_their_o
         str(into_a.pk),
         str(into_b.pk),
     }
-    assert ids(world.a.get("/api/leads/")) == {str(into_a.pk)}
-    assert ids(world.b.get("/api/leads/")) == {str(into_b.pk)}
-    assert world.a.get(f"/api/leads/{open_lead.pk}/").status_code == 404
+    assert ids(world.a.get("/api/leads/")) == {str(open_lead.pk), str(into_a.pk)}
+    assert ids(world.b.get("/api/leads/")) == {str(open_lead.pk), str(into_b.pk)}
+    assert world.a.get(f"/api/leads/{open_lead.pk}/").status_code == 200
     assert world.a.get(f"/api/leads/{into_b.pk}/").status_code == 404
     assert world.anonymous.get("/api/leads/").status_code == 401
 
@@ -91,8 +90,13 @@ def test_events_filter_by_lead_and_are_scoped(world):
     other = LeadEventFactory()
 
     assert ids(world.staff.get("/api/leads/events/", {"lead": str(into_a.pk)})) == {str(event.pk)}
-    assert ids(world.a.get("/api/leads/events/")) == {str(event.pk)}
-    assert world.a.get(f"/api/leads/events/{other.pk}/").status_code == 404
+    into_b_event = LeadEventFactory(lead=converted_into(world.org_b))
+    orphan = LeadEventFactory(lead=None)
+
+    assert ids(world.a.get("/api/leads/events/")) == {str(event.pk), str(other.pk)}
+    assert world.a.get(f"/api/leads/events/{into_b_event.pk}/").status_code == 404
+    assert world.a.get(f"/api/leads/events/{orphan.pk}/").status_code == 404
+    assert world.staff.get(f"/api/leads/events/{orphan.pk}/").status_code == 200
 
 
 def test_leads_and_events_paginate_by_cursor(world):
@@ -121,3 +125,63 @@ def test_list_query_count_does_not_grow_with_page_size(
         response = client.get(path, {"page_size": page_size})
 
     assert len(response.json()["results"]) == page_size
+
+
+# --- Convert to a contact (lead_convert_to_contact, the admin's service) -------------------
+
+
+def test_convert_a_lead_into_a_contact_of_the_members_organization(world):
+    lead = UsersLeadFactory(email="asha@example.com", name="Asha")
+
+    response = world.a.post(
+        f"/api/leads/{lead.pk}/convert/",
+        {"organization": str(world.org_a.pk), "contact_type": "PATIENT"},
+        format="json",
+    )
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    contact = Contact.objects.get()
+    assert (contact.organization, contact.email, contact.contact_type) == (
+        world.org_a,
+        "asha@example.com",
+        "PATIENT",
+    )
+    assert body["contact"]["id"] == str(contact.pk)
+    assert body["lead"]["converted_contact"] == str(contact.pk)
+    assert LeadEvent.objects.filter(lead=lead, event_type="LEAD_CONVERTED").exists()
+
+
+def test_convert_refuses_another_organization_a_second_time_and_without_permission(world):
+    lead = UsersLeadFactory()
+    viewer = grant(
+        OrganizationMembershipFactory(organization=world.org_a).user, "leads.view_userslead"
+    )
+
+    into_b = world.a.post(
+        f"/api/leads/{lead.pk}/convert/", {"organization": str(world.org_b.pk)}, format="json"
+    )
+    no_permission = bearer_client(viewer).post(
+        f"/api/leads/{lead.pk}/convert/", {"organization": str(world.org_a.pk)}, format="json"
+    )
+    assert into_b.status_code == 400 and "organization" in into_b.json()
+    assert no_permission.status_code == 403
+    assert not Contact.objects.exists()
+
+    assert (
+        world.b.post(
+            f"/api/leads/{lead.pk}/convert/", {"organization": str(world.org_b.pk)}, format="json"
+        ).status_code
+        == 200
+    )
+    again = world.a.post(
+        f"/api/leads/{lead.pk}/convert/", {"organization": str(world.org_a.pk)}, format="json"
+    )
+    # Converted into B, the lead is B's: to a member of A it does not exist.
+    assert again.status_code == 404
+    twice = world.staff.post(
+        f"/api/leads/{lead.pk}/convert/", {"organization": str(world.org_a.pk)}, format="json"
+    )
+    assert twice.status_code == 400
+    assert "already converted" in twice.json()["detail"]
+    assert Contact.objects.count() == 1
