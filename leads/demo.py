@@ -96,6 +96,8 @@ def seed_leads() -> None:
 HISTORY_DOMAIN = "demo.example.com"
 HISTORY_PEOPLE = 56
 HISTORY_DAYS = 60
+# The agency whose sales staff turn some of these leads into contacts.
+CONVERTED_INTO = "brightsmile-dental"
 FIRST_NAMES = ["Aarav", "Diya", "Kabir", "Anaya", "Vivaan", "Isha", "Rohan", "Tara", "Neel", "Zoya"]
 LAST_NAMES = ["Shah", "Menon", "Rao", "Gupta", "Pillai", "Das", "Bose", "Khan", "Jain", "Sethi"]
 CAMPAIGNS = [
@@ -138,6 +140,19 @@ def seed_lead_history(*, seed: int = 7) -> None:
                 )
             _submit_something(rng, email=email, name=f"{first} {last}", visitor_key=visitor_key)
             _move_back(email=email, since=since, delta=timedelta(days=days))
+    _convert_some(every=7)
+
+
+def _convert_some(*, every: int) -> None:
+    """Convert every ``every``-th history lead into a contact, as sales staff would."""
+    from crm.models import Organization
+
+    organization = Organization.objects.filter(slug=CONVERTED_INTO).first()
+    if organization is None:
+        return
+    history = UsersLead.objects.filter(email__endswith=f"@{HISTORY_DOMAIN}").order_by("email")
+    for lead in list(history)[::every]:
+        services.lead_convert_to_contact(lead=lead, organization=organization, by="demo")
 
 
 def _submit_something(rng: random.Random, *, email: str, name: str, visitor_key: str) -> None:
