@@ -40,7 +40,7 @@ def restore_legacy_rows(apps, schema_editor):
     User = apps.get_model(settings.AUTH_USER_MODEL)
     if schema_editor.connection.vendor == "postgresql":
         for name in LEGACY_MODELS:
-            _restore_with_sql(apps.get_model("leads", name), User, schema_editor)
+            _restore_with_sql(apps, apps.get_model("leads", name), User, schema_editor)
         return
     for name in LEGACY_MODELS:
         model = apps.get_model("leads", name)
@@ -57,10 +57,10 @@ def restore_legacy_rows(apps, schema_editor):
             _insert(model, batch, User)
 
 
-def _restore_with_sql(model, User, schema_editor) -> None:
+def _restore_with_sql(apps, model, User, schema_editor) -> None:
     """INSERT ... SELECT the table's rows from its import events; present rows are kept."""
     connection, quote = schema_editor.connection, schema_editor.quote_name
-    LeadEvent = model._meta.apps.get_model("leads", "LeadEvent")
+    LeadEvent = apps.get_model("leads", "LeadEvent")
     columns, values = [], []
     for field in model._meta.concrete_fields:
         columns.append(quote(field.column))
