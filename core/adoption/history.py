@@ -6,7 +6,10 @@ themselves in ``django_migrations``, so ``migrate``'s consistency check finds ev
 dependency applied and carries on from there.
 """
 
+import functools
+
 from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.state import StateApps
 
 from core.db.drift import UNMANAGED_TABLE_MARK
@@ -30,8 +33,13 @@ def migrate_to(connection, target: tuple[str, str]) -> list[str]:
 
 def historical_apps(connection, target: tuple[str, str]) -> StateApps:
     """Return the models as they are once ``target`` is applied."""
-    loader = MigrationExecutor(connection).loader
-    return loader.project_state(target, at_end=True).apps
+    return _historical_apps(target)
+
+
+@functools.cache
+def _historical_apps(target: tuple[str, str]) -> StateApps:
+    # Only the migration files decide it, so render it once per process.
+    return MigrationLoader(None, ignore_no_migrations=True).project_state(target, at_end=True).apps
 
 
 def mark_unmanaged(cursor, table: str, note: str) -> None:

@@ -325,10 +325,10 @@ def test_adopting_twice_is_refused(source_db):
     assert database.fingerprint() == before
 
 
-@pytest.mark.django_db
-def test_sqlite_is_refused_with_the_reason():
+def test_sqlite_is_refused_with_the_reason(request):
     if connection.vendor != "sqlite":
         pytest.skip("the PostgreSQL tests above cover adoption; this checks the SQLite refusal")
+    request.getfixturevalue("db")
     with pytest.raises(CommandError, match="PostgreSQL only"):
         call_command("adopt_database", "--source", "comfhutt-prisma", "--skip-backup")
 
