@@ -7,8 +7,13 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         # The API tokens' admin lives beside core/admin.py (which holds the staff groups' admin).
         from core import token_admin  # noqa: F401
+        from core.sessions import stamp_staff_sign_in
+
+        user_logged_in.connect(stamp_staff_sign_in, dispatch_uid="core.stamp_staff_sign_in")
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

@@ -25,8 +25,15 @@ class StaffSessionIdleMiddleware:
 
     def __call__(self, request):
         limit = settings.STAFF_SESSION_IDLE_MINUTES * 60
-        # Only signed-in sessions carry SESSION_KEY; the rest cost no user query.
-        if limit > 0 and SESSION_KEY in request.session and request.user.is_staff:
+        # A request without a session cookie has no one signed in: leave its session untouched
+        # (reading it would add "Vary: Cookie" to public answers). Only signed-in sessions carry
+        # SESSION_KEY; the rest cost no user query.
+        if (
+            limit > 0
+            and settings.SESSION_COOKIE_NAME in request.COOKIES
+            and SESSION_KEY in request.session
+            and request.user.is_staff
+        ):
             now = int(time.time())
             last_seen = request.session.get(LAST_SEEN_KEY)
             if last_seen is not None and now - last_seen > limit:
@@ -39,3 +46,9 @@ class StaffSessionIdleMiddleware:
             elif last_seen is None or now - last_seen >= TOUCH_EVERY_SECONDS:
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
+
+
+def stamp_staff_sign_in(sender, request, user, **kwargs) -> None:
+    """Start the idle clock at sign-in, so the first page after it writes no session."""
+    if user.is_staff and hasattr(request, "session"):
+        request.session[LAST_SEEN_KEY] = int(time.time())
