@@ -4,6 +4,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
 
+from core.api_filters import DateTimeRangeFilter
 from crm.custom_fields import MAX_KEY_LENGTH
 from crm.models import (
     Appointment,
@@ -48,7 +49,7 @@ class ContactFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search", help_text="Text in the name, email or phone."
     )
-    created_at = django_filters.IsoDateTimeFromToRangeFilter(
+    created_at = DateTimeRangeFilter(
         help_text="created_at_after / created_at_before: an ISO 8601 range."
     )
     custom_field = django_filters.CharFilter(
@@ -114,7 +115,7 @@ class ContactRecordFilter(django_filters.FilterSet):
 
     contact = django_filters.UUIDFilter(field_name="contact_id")
     organization = django_filters.UUIDFilter(field_name="organization_id")
-    created_at = django_filters.IsoDateTimeFromToRangeFilter()
+    created_at = DateTimeRangeFilter()
 
 
 class ContactNoteFilter(ContactRecordFilter):
@@ -127,7 +128,7 @@ class ContactNoteFilter(ContactRecordFilter):
 
 
 class AppointmentFilter(ContactRecordFilter):
-    start_time = django_filters.IsoDateTimeFromToRangeFilter()
+    start_time = DateTimeRangeFilter()
     upcoming = django_filters.BooleanFilter(method="filter_upcoming")
 
     class Meta:
@@ -140,7 +141,7 @@ class AppointmentFilter(ContactRecordFilter):
 
 
 class MessageFilter(ContactRecordFilter):
-    sent_at = django_filters.IsoDateTimeFromToRangeFilter()
+    sent_at = DateTimeRangeFilter()
 
     class Meta:
         model = Message
@@ -149,7 +150,7 @@ class MessageFilter(ContactRecordFilter):
 
 class TaskFilter(ContactRecordFilter):
     assignee = django_filters.NumberFilter(field_name="assignee_id")
-    due_date = django_filters.IsoDateTimeFromToRangeFilter()
+    due_date = DateTimeRangeFilter()
     open = django_filters.BooleanFilter(method="filter_open", help_text="Pending or in progress.")
 
     class Meta:

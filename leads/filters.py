@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q, QuerySet
 
+from core.api_filters import DateTimeRangeFilter
 from leads.models import LeadEvent, UsersLead
 
 
@@ -13,8 +14,8 @@ class LeadFilter(django_filters.FilterSet):
         field_name="converted_at", lookup_expr="isnull", exclude=True
     )
     converted_contact = django_filters.UUIDFilter(field_name="converted_contact_id")
-    first_seen_at = django_filters.IsoDateTimeFromToRangeFilter()
-    last_seen_at = django_filters.IsoDateTimeFromToRangeFilter()
+    first_seen_at = DateTimeRangeFilter()
+    last_seen_at = DateTimeRangeFilter()
 
     class Meta:
         model = UsersLead
@@ -38,7 +39,7 @@ class LeadFilter(django_filters.FilterSet):
 
 class LeadEventFilter(django_filters.FilterSet):
     lead = django_filters.UUIDFilter(field_name="lead_id")
-    created_at = django_filters.IsoDateTimeFromToRangeFilter()
+    created_at = DateTimeRangeFilter()
 
     class Meta:
         model = LeadEvent

@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q, QuerySet
 
+from core.api_filters import DateTimeRangeFilter
 from lms.models import Course, Enrollment, LessonProgress
 
 
@@ -25,7 +26,7 @@ class EnrollmentFilter(django_filters.FilterSet):
     course = django_filters.UUIDFilter(field_name="course_id")
     contact = django_filters.UUIDFilter(field_name="contact_id")
     organization = django_filters.UUIDFilter(field_name="contact__organization_id")
-    created_at = django_filters.IsoDateTimeFromToRangeFilter()
+    created_at = DateTimeRangeFilter()
 
     class Meta:
         model = Enrollment
@@ -36,7 +37,7 @@ class LessonProgressFilter(django_filters.FilterSet):
     contact = django_filters.UUIDFilter(field_name="contact_id")
     lesson = django_filters.UUIDFilter(field_name="lesson_id")
     course = django_filters.UUIDFilter(field_name="lesson__chapter__course_id")
-    updated_at = django_filters.IsoDateTimeFromToRangeFilter()
+    updated_at = DateTimeRangeFilter()
 
     class Meta:
         model = LessonProgress

@@ -7,7 +7,9 @@ import pytest
 import schemathesis
 from django.core.cache import cache
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
@@ -111,7 +113,15 @@ def staff_token(db, settings):
         OrganizationMembershipFactory(organization=organization).user, *all_permissions()
     )
     _, token = api_token_create(user=member, name="schemathesis")
-    return token
+    # Requests go straight to the WSGI app, so Django's end-of-request hook would close the
+    # test's connection mid-transaction; Django's own test client unhooks it the same way.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield token
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 # Loaded from the app itself (no server, no network): one test per operation.

@@ -346,3 +346,19 @@ def test_list_query_count_does_not_grow_with_page_size(
         response = client.get(URL, {"page_size": page_size})
 
     assert len(response.json()["results"]) == page_size
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["3885-08-01T03:53:01+20:16", "0001-01-01T00:00:00+23:00", "2026-01-01T00:00:00+05:30"],
+)
+def test_created_range_takes_any_iso_offset_and_compares_in_utc(world, moment):
+    ContactFactory(organization=world.org_a)
+
+    response = world.a.get(URL, {"created_at_after": moment})
+
+    # Far offsets are fine (compared in UTC); a moment that leaves the calendar in UTC is a 400.
+    if moment.startswith("0001"):
+        assert response.status_code == 400 and "created_at" in response.json()
+    else:
+        assert response.status_code == 200
