@@ -48,7 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    # Operator classes in index expressions (the contact search's trigram indexes, crm 0009).
+    # OpClass in index expressions (the trigram and prefix search indexes) needs its app.
     "django.contrib.postgres",
     "rest_framework",
     "django_filters",
