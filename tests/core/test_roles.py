@@ -346,3 +346,50 @@ def test_migration_creates_missing_permissions_on_a_fresh_database(migrator):
 
     assert _group_permissions(after.apps)[SUPPORT] == EXPECTED[SUPPORT]
     assert "crm.import_contact" in _group_permissions(after.apps)[MANAGERS]
+
+
+# -- buttons and actions after the admin engineers' work -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("group", "url_name", "status"),
+    [
+        (MANAGERS, "admin:crm_contact_export", 200),
+        (SALES, "admin:crm_contact_export", 403),
+        (MANAGERS, "admin:crm_contact_import", 200),
+        (SALES, "admin:crm_contact_import", 403),
+        (MANAGERS, "admin:leads_userslead_export", 200),
+        (SALES, "admin:leads_userslead_export", 403),
+        (SUPPORT, "admin:leads_userslead_export", 403),
+    ],
+)
+def test_import_and_export_pages_per_group(client, staff, group, url_name, status):
+    client.force_login(staff(group))
+
+    assert client.get(reverse(url_name)).status_code == status
+
+
+@pytest.mark.parametrize(("group", "shown"), [(MANAGERS, True), (SALES, False)])
+def test_export_buttons_show_only_to_those_who_may_export(client, staff, records, group, shown):
+    client.force_login(staff(group))
+
+    contacts = client.get(admin_url("crm.contact")).content.decode()
+    leads = client.get(admin_url("leads.userslead")).content.decode()
+
+    assert (reverse("admin:crm_contact_export") in contacts) is shown
+    assert (reverse("admin:crm_contact_import") in contacts) is shown
+    assert (reverse("admin:leads_userslead_export") in leads) is shown
+
+
+def test_sales_are_not_offered_mark_responded_and_cannot_run_it(client, staff, records):
+    message = records["message"]
+    client.force_login(staff(SALES))
+
+    changelist = client.get(admin_url("leads.contactmessage")).content.decode()
+    client.post(
+        admin_url("leads.contactmessage"),
+        {"action": "mark_responded", ACTION_CHECKBOX_NAME: [message.pk]},
+    )
+
+    assert 'value="mark_responded"' not in changelist
+    assert ContactMessage.objects.get(pk=message.pk).responded is False
