@@ -200,6 +200,22 @@ def _pg_dump_tables(path: Path, env: dict[str, str]) -> set[tuple[str, str]]:
     return tables
 
 
+def _pg_dump_extensions(path: Path, env: dict[str, str]) -> set[str]:
+    listing = _run([_pg_tool("pg_restore"), "--list", str(path)], env, "pg_restore --list")
+    # e.g. "3; 3079 16385 EXTENSION - pg_trgm "
+    return {
+        match.group(1)
+        for line in listing.stdout.splitlines()
+        if (match := re.match(r"^\d+; \d+ \d+ EXTENSION - (\S+)", line))
+    }
+
+
+def _pg_live_extensions(connection) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'")
+        return {name for (name,) in cursor.fetchall()}
+
+
 def _pg_live_tables(connection) -> set[tuple[str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -217,6 +233,8 @@ def _pg_restore(connection, path: Path) -> RestoreResult:
     env = _pg_env(connection)
     live = _pg_live_tables(connection)
     extra = sorted(live - _pg_dump_tables(path, env))
+    # Extensions installed since the backup (pg_trgm by a later migration) go too.
+    later_extensions = sorted(_pg_live_extensions(connection) - _pg_dump_extensions(path, env))
     # Our own connection would hold locks the restore waits for.
     connection.close()
     quote = connection.ops.quote_name
@@ -225,7 +243,7 @@ def _pg_restore(connection, path: Path) -> RestoreResult:
     prefix = "".join(
         f"DROP TABLE IF EXISTS {quote(schema)}.{quote(name)} CASCADE;\n"
         for schema, name in sorted(live)
-    )
+    ) + "".join(f"DROP EXTENSION IF EXISTS {quote(name)} CASCADE;\n" for name in later_extensions)
     # NOTICEs ("... does not exist, skipping") are noise; errors still stop psql.
     env["PGOPTIONS"] = (env.get("PGOPTIONS", "") + " -c client_min_messages=warning").strip()
     with tempfile.TemporaryDirectory(prefix="dbrestore-") as workdir:

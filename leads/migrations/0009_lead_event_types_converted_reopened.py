@@ -18,6 +18,9 @@ OLD_TYPES = [
 ]
 NEW_TYPES = [*OLD_TYPES, "LEAD_CONVERTED", "CONTACT_MESSAGE_REOPENED"]
 NAME = "lead_events_event_type_valid"
+# Going back, events of the new types are kept as LEAD_EDITED with their type in the metadata
+# under this key; coming forward again gives them their type back. Nothing is lost either way.
+ROLLED_BACK_TYPE = "rolled_back_event_type"
 
 
 def _constraint(types: list[str]) -> models.CheckConstraint:
@@ -56,8 +59,22 @@ class ReplaceEventTypeCheck(migrations.operations.base.Operation):
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         self._swap(schema_editor, from_state, to_state, app_label, self.new, self.old)
+        LeadEvent = to_state.apps.get_model(app_label, "leadevent")
+        restored = []
+        for event in LeadEvent.objects.filter(metadata__has_key=ROLLED_BACK_TYPE).iterator():
+            event.event_type = event.metadata.pop(ROLLED_BACK_TYPE)
+            restored.append(event)
+        LeadEvent.objects.bulk_update(restored, ["event_type", "metadata"], batch_size=1000)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        LeadEvent = from_state.apps.get_model(app_label, "leadevent")
+        kept = []
+        only_new = sorted(set(self.new) - set(self.old))
+        for event in LeadEvent.objects.filter(event_type__in=only_new).iterator():
+            event.metadata = {**event.metadata, ROLLED_BACK_TYPE: event.event_type}
+            event.event_type = "LEAD_EDITED"
+            kept.append(event)
+        LeadEvent.objects.bulk_update(kept, ["event_type", "metadata"], batch_size=1000)
         self._swap(schema_editor, from_state, to_state, app_label, self.old, self.new)
 
     def describe(self):
