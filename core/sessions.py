@@ -13,6 +13,12 @@ LAST_SEEN_KEY = "_staff_last_seen"
 TOUCH_EVERY_SECONDS = 60
 
 
+def mark_staff_signed_in(sender, request, user, **kwargs) -> None:
+    """Start the idle clock at sign-in, so the first request after it writes nothing more."""
+    if request is not None and hasattr(request, "session") and user.is_staff:
+        request.session[LAST_SEEN_KEY] = int(time.time())
+
+
 class StaffSessionIdleMiddleware:
     """End a staff session that has been idle longer than STAFF_SESSION_IDLE_MINUTES.
 
