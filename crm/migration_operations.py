@@ -8,6 +8,7 @@ only: catalog changes, no rows touched. SQLite cannot rename a constraint, so th
 rebuilt from the new state (what Django does for most SQLite schema changes anyway).
 """
 
+from django.contrib.postgres.indexes import OpClass
 from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import models
 from django.db.migrations.operations.base import Operation
@@ -176,17 +177,29 @@ def _apply(schema_editor, *, from_model, to_model, field_renames, constraint_ren
         schema_editor._remake_table(to_model)
 
 
-class AddPostgresIndexConcurrently(AddIndexConcurrently):
-    """Build a PostgreSQL-only index (a trigram GIN) concurrently; nothing on other databases.
+class AddSearchIndexConcurrently(AddIndexConcurrently):
+    """A PostgreSQL search index (trigram GIN) built concurrently; elsewhere a plain index on
+    the bare expression, under the same name.
 
-    The index exists in the model state everywhere, so the autodetector stays quiet; SQLite has
-    no GIN or operator classes and gets no index (its tables are small). Needs ``atomic = False``.
+    SQLite has no GIN or operator classes; the same-named plain index keeps the schema what the
+    models declare (the drift check), and its tables are small. Needs ``atomic = False``.
     """
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        schema_editor.add_index(model, self._plain_index())
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        model = from_state.apps.get_model(app_label, self.model_name)
+        schema_editor.remove_index(model, self._plain_index())
+
+    def _plain_index(self) -> models.Index:
+        expressions = [
+            expression.source_expressions[0] if isinstance(expression, OpClass) else expression
+            for expression in self.index.expressions
+        ]
+        return models.Index(*expressions, name=self.index.name)

@@ -21,7 +21,7 @@ def trigram_index(field: str, name: str) -> GinIndex:
 
     Django searches ``UPPER("field"::text) LIKE UPPER('%term%')``; an index on exactly that
     expression with ``gin_trgm_ops`` serves "contains" and "starts with" alike (crm 0008 enables
-    pg_trgm; SQLite has neither and skips the index, see crm 0009).
+    pg_trgm; SQLite gets a plain index on the expression, see crm 0009).
     """
     return GinIndex(OpClass(Upper(Cast(field, models.TextField())), name="gin_trgm_ops"), name=name)
 

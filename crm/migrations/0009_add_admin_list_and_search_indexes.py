@@ -4,8 +4,8 @@ Each list's default order gets an index that matches it exactly (Django appends 
 the order total), once for everyone and once led by the organization (members see only
 theirs). Contact search gets trigram indexes (pg_trgm, crm 0008) on the expressions Django's
 ``icontains``/``istartswith`` compare: ``UPPER(name::text)``, and the same for email and phone.
-PostgreSQL builds them CONCURRENTLY (so this migration is not atomic); SQLite builds the plain
-indexes and skips the trigram ones.
+PostgreSQL builds them CONCURRENTLY (so this migration is not atomic); SQLite builds plain
+indexes, the search ones on the bare expressions under the same names.
 """
 
 import django.contrib.postgres.indexes
@@ -14,7 +14,7 @@ import django.db.models.functions.text
 from django.db import migrations, models
 
 from core.db.operations import AddIndexConcurrentlyOnPostgres
-from crm.migration_operations import AddPostgresIndexConcurrently
+from crm.migration_operations import AddSearchIndexConcurrently
 
 
 class Migration(migrations.Migration):
@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 fields=["organization", "name", "-id"], name="crm_contact_org_name_idx"
             ),
         ),
-        AddPostgresIndexConcurrently(
+        AddSearchIndexConcurrently(
             model_name="contact",
             index=django.contrib.postgres.indexes.GinIndex(
                 django.contrib.postgres.indexes.OpClass(
@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
                 name="crm_contact_name_trgm_idx",
             ),
         ),
-        AddPostgresIndexConcurrently(
+        AddSearchIndexConcurrently(
             model_name="contact",
             index=django.contrib.postgres.indexes.GinIndex(
                 django.contrib.postgres.indexes.OpClass(
@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
                 name="crm_contact_email_trgm_idx",
             ),
         ),
-        AddPostgresIndexConcurrently(
+        AddSearchIndexConcurrently(
             model_name="contact",
             index=django.contrib.postgres.indexes.GinIndex(
                 django.contrib.postgres.indexes.OpClass(
