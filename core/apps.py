@@ -6,14 +6,14 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Core"
 
-    def ready(self):
+    def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
         # The API tokens' admin lives beside core/admin.py (which holds the staff groups' admin).
         from core import token_admin  # noqa: F401
-        from core.sessions import stamp_staff_sign_in
+        from core.sessions import mark_staff_signed_in
 
-        user_logged_in.connect(stamp_staff_sign_in, dispatch_uid="core.stamp_staff_sign_in")
+        user_logged_in.connect(mark_staff_signed_in, dispatch_uid="core.sessions.signed_in")
 
 
 class StaffAdminConfig(admin_apps.AdminConfig):

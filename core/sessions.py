@@ -13,6 +13,12 @@ LAST_SEEN_KEY = "_staff_last_seen"
 TOUCH_EVERY_SECONDS = 60
 
 
+def mark_staff_signed_in(sender, request, user, **kwargs) -> None:
+    """Start the idle clock at sign-in, so the first request after it writes nothing more."""
+    if request is not None and hasattr(request, "session") and user.is_staff:
+        request.session[LAST_SEEN_KEY] = int(time.time())
+
+
 class StaffSessionIdleMiddleware:
     """End a staff session that has been idle longer than STAFF_SESSION_IDLE_MINUTES.
 
@@ -47,8 +53,3 @@ class StaffSessionIdleMiddleware:
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
 
-
-def stamp_staff_sign_in(sender, request, user, **kwargs) -> None:
-    """Start the idle clock at sign-in, so the first page after it writes no session."""
-    if user.is_staff and hasattr(request, "session"):
-        request.session[LAST_SEEN_KEY] = int(time.time())

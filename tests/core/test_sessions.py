@@ -92,3 +92,24 @@ def test_anonymous_requests_get_no_session(client):
 
     assert response.status_code == 200
     assert "sessionid" not in response.cookies
+
+
+def test_signing_in_starts_the_idle_clock(client, settings):
+    settings.STAFF_SESSION_IDLE_MINUTES = 30
+    client.force_login(StaffUserFactory())
+
+    assert abs(client.session[LAST_SEEN_KEY] - time.time()) < 5
+
+
+def test_the_first_request_after_signing_in_writes_no_session(
+    client, settings, django_assert_num_queries
+):
+    settings.STAFF_SESSION_IDLE_MINUTES = 30
+    client.force_login(StaffUserFactory(is_superuser=True))
+    client.get(ADMIN)  # warm caches (content types, site) outside the count
+    client.force_login(StaffUserFactory(is_superuser=True))
+
+    with django_assert_num_queries(2) as captured:  # the session, the user
+        client.get(reverse("admin:password_change_done"))
+
+    assert not any("django_session" in q["sql"] and "UPDATE" in q["sql"] for q in captured)
