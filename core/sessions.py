@@ -52,4 +52,3 @@ class StaffSessionIdleMiddleware:
             elif last_seen is None or now - last_seen >= TOUCH_EVERY_SECONDS:
                 request.session[LAST_SEEN_KEY] = now
         return self.get_response(request)
-
