@@ -1,9 +1,15 @@
 """The staff dashboard on the admin index: the figures a small sales team opens every morning.
 
-``dashboard_figures()`` runs a fixed number of aggregate queries whatever the data size, and
-every figure carries the admin link that lists exactly the rows it counts. Lead figures belong to
-the site; CRM figures are confined to the organizations the staff member works for
-(crm/scoping.py). A section a user has no permission to view is left out, not shown empty.
+``dashboard_figures()`` runs a fixed number of queries whatever the data size, and every figure
+carries the admin link that lists exactly the rows it counts. Lead figures belong to the site;
+CRM figures are confined to the organizations the staff member works for (crm/scoping.py). A
+section a user has no permission to view is left out, not shown empty.
+
+Each group of figures counts rows of one table. A table below EXACT_COUNT_BELOW rows is counted
+exactly, in one aggregate per group. Above it (PostgreSQL), counting would read the whole table
+on every page view, so each figure takes the planner's estimate instead (one EXPLAIN, the same
+cost on any table size; the page says "about"), or an exact count when that estimate is small
+enough to count along an index.
 """
 
 from __future__ import annotations
@@ -12,11 +18,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q
-from django.db.models.functions import TruncDate
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from core.paginator import EXACT_COUNT_BELOW, planner_row_estimate
 from crm.models import Appointment, Contact, Task
 from leads.models import (
     ContactMessage,
@@ -37,6 +44,8 @@ class Figure:
     value: int | str
     url: str
     hint: str = ""
+    # True when the value is the planner's estimate of a large count, not an exact count.
+    approximate: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,16 @@ class Dashboard:
     chart_height: int = CHART_HEIGHT
 
 
+@dataclass(frozen=True)
+class Spec:
+    """One figure to count: the rows of a base queryset matching ``where``."""
+
+    label: str
+    where: Q
+    url: str
+    hint: str = ""
+
+
 def _changelist(model, **params) -> str:
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     return f"{url}?{urlencode(params)}" if params else url
@@ -90,173 +109,151 @@ def _percent(part: int, whole: int) -> str:
     return f"{part / whole:.1%}" if whole else "—"
 
 
+def _large_tables() -> set[str]:
+    """Return the dashboard's tables holding EXACT_COUNT_BELOW rows or more: one query."""
+    if connection.vendor != "postgresql":
+        return set()
+    tables = [m._meta.db_table for m in (UsersLead, EarlyAccessRequest, ContactMessage)] + [
+        m._meta.db_table for m in (Contact, Appointment, Task)
+    ]
+    with connection.cursor() as cursor:
+        # reltuples is the row count that ANALYZE last saw (-1 before any): free to read.
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND reltuples >= %s",
+            [tables, EXACT_COUNT_BELOW],
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
+def _count(
+    base: QuerySet, specs: list[Spec], large: set[str], *, exact_below: int | None = None
+) -> list[Figure]:
+    """Count each spec's rows of ``base``: one aggregate, or per figure on a large table."""
+    exact_below = EXACT_COUNT_BELOW if exact_below is None else exact_below
+    if base.model._meta.db_table not in large:
+        counts = base.order_by().aggregate(
+            **{f"f{i}": Count("pk", filter=spec.where) for i, spec in enumerate(specs)}
+        )
+        return [
+            Figure(spec.label, counts[f"f{i}"], spec.url, spec.hint) for i, spec in enumerate(specs)
+        ]
+    figures = []
+    for spec in specs:
+        queryset = base.filter(spec.where)
+        estimate = planner_row_estimate(queryset)
+        if estimate is not None and estimate >= exact_below:
+            figures.append(Figure(spec.label, estimate, spec.url, spec.hint, approximate=True))
+        else:
+            figures.append(Figure(spec.label, queryset.count(), spec.url, spec.hint))
+    return figures
+
+
 def dashboard_figures(*, user, now: datetime | None = None) -> Dashboard:
     """Return the dashboard for ``user``: lead, early-access, inbox and CRM figures and a chart."""
     now = now or timezone.now()
     today = timezone.localdate(now)
+    large = _large_tables()
     dashboard = Dashboard()
     if _can_view(user, UsersLead):
-        dashboard.sections.append(_lead_section(today))
-        dashboard.sections.append(_source_section())
-        dashboard.chart, dashboard.chart_max = _new_leads_chart(today)
+        dashboard.sections.extend(_lead_sections(today, large))
+        dashboard.chart, dashboard.chart_max = _new_leads_chart(today, large)
     if _can_view(user, EarlyAccessRequest):
-        dashboard.sections.extend(_early_access_sections())
+        dashboard.sections.extend(_early_access_sections(large))
     if _can_view(user, ContactMessage):
-        dashboard.sections.append(_inbox_section())
+        waiting = Spec(
+            "Contact messages awaiting a reply",
+            Q(responded=False),
+            _changelist(ContactMessage, responded__exact="0"),
+        )
+        dashboard.sections.append(
+            Section("Inbox", _count(ContactMessage.objects.all(), [waiting], large))
+        )
     crm = Section("CRM")
     if _can_view(user, Contact):
-        crm.figures.extend(_contact_figures(user))
+        crm.figures.extend(_contact_figures(user, large))
     if _can_view(user, Appointment):
-        crm.figures.append(_appointment_figure(user, now))
+        crm.figures.extend(_appointment_figures(user, now, large))
     if _can_view(user, Task):
-        crm.figures.extend(_task_figures(user, now))
+        crm.figures.extend(_task_figures(user, now, large))
     if crm.figures:
         dashboard.sections.append(crm)
     return dashboard
 
 
-def _lead_section(today: date) -> Section:
-    starts = {
+def _lead_sections(today: date, large: set[str]) -> list[Section]:
+    since = {
         "today": _start_of_day(today),
-        "7 days": _start_of_day(today - timedelta(days=6)),
-        "30 days": _start_of_day(today - timedelta(days=29)),
+        "in the last 7 days": _start_of_day(today - timedelta(days=6)),
+        "in the last 30 days": _start_of_day(today - timedelta(days=29)),
     }
-    counts = UsersLead.objects.aggregate(
-        total=Count("pk"),
-        converted=Count("pk", filter=Q(converted_at__isnull=False)),
-        **{
-            key: Count("pk", filter=Q(first_seen_at__gte=start))
-            for key, start in zip(("today", "week", "month"), starts.values(), strict=True)
-        },
-    )
-    section = Section("Leads")
-    section.figures = [
-        Figure("Total leads", counts["total"], _changelist(UsersLead)),
-        Figure(
-            "New today",
-            counts["today"],
-            _changelist(UsersLead, first_seen_at__gte=_iso(starts["today"])),
-        ),
-        Figure(
-            "New in the last 7 days",
-            counts["week"],
-            _changelist(UsersLead, first_seen_at__gte=_iso(starts["7 days"])),
-        ),
-        Figure(
-            "New in the last 30 days",
-            counts["month"],
-            _changelist(UsersLead, first_seen_at__gte=_iso(starts["30 days"])),
-        ),
-        Figure(
-            "Converted to contacts",
-            counts["converted"],
-            _changelist(UsersLead, converted_at__isnull="False"),
-        ),
-        Figure(
-            "Conversion rate",
-            _percent(counts["converted"], counts["total"]),
-            _changelist(UsersLead, converted_at__isnull="False"),
-            hint="converted leads / all leads",
-        ),
-    ]
-    return section
-
-
-def _source_section() -> Section:
-    counts = dict(
-        UsersLead.objects.order_by()
-        .values_list("source")
-        .annotate(n=Count("pk"))
-        .values_list("source", "n")
-    )
-    return Section(
-        "Leads by source",
-        [
-            Figure(label, counts.get(value, 0), _changelist(UsersLead, source__exact=value))
-            for value, label in LeadSource.choices
-        ],
-    )
-
-
-def _early_access_sections() -> list[Section]:
-    rows = (
-        EarlyAccessRequest.objects.order_by()
-        .values_list("intent_level", "investment_range")
-        .annotate(n=Count("pk"))
-    )
-    by_intent: dict[str, int] = {}
-    by_range: dict[str, int] = {}
-    for intent, investment_range, n in rows:
-        by_intent[intent] = by_intent.get(intent, 0) + n
-        by_range[investment_range] = by_range.get(investment_range, 0) + n
-    return [
-        Section(
-            "Early access by intent",
-            [
-                Figure(
-                    label,
-                    by_intent.get(value, 0),
-                    _changelist(EarlyAccessRequest, intent_level__exact=value),
-                )
-                for value, label in IntentLevel.choices
-            ],
-        ),
-        Section(
-            "Early access by investment range",
-            [
-                Figure(
-                    label,
-                    by_range.get(value, 0),
-                    _changelist(EarlyAccessRequest, investment_range__exact=value),
-                )
-                for value, label in InvestmentRange.choices
-            ],
-        ),
-    ]
-
-
-def _inbox_section() -> Section:
-    waiting = ContactMessage.objects.filter(responded=False).count()
-    return Section(
-        "Inbox",
-        [
-            Figure(
-                "Contact messages awaiting a reply",
-                waiting,
-                _changelist(ContactMessage, responded__exact="0"),
+    converted = _changelist(UsersLead, converted_at__isnull="False")
+    specs = [
+        Spec("Total leads", Q(), _changelist(UsersLead)),
+        *(
+            Spec(
+                f"New {when}",
+                Q(first_seen_at__gte=start),
+                _changelist(UsersLead, first_seen_at__gte=_iso(start)),
             )
-        ],
+            for when, start in since.items()
+        ),
+        Spec("Converted to contacts", Q(converted_at__isnull=False), converted),
+        *(
+            Spec(label, Q(source=value), _changelist(UsersLead, source__exact=value))
+            for value, label in LeadSource.choices
+        ),
+    ]
+    figures = _count(UsersLead.objects.all(), specs, large)
+    total, converted_count = figures[0], figures[4]
+    rate = Figure(
+        "Conversion rate",
+        _percent(converted_count.value, total.value),
+        converted,
+        hint="converted leads / all leads",
+        approximate=total.approximate or converted_count.approximate,
     )
+    return [Section("Leads", [*figures[:5], rate]), Section("Leads by source", figures[5:])]
 
 
-def _contact_figures(user) -> list[Figure]:
-    counts = dict(
-        Contact.objects.for_user(user)
-        .order_by()
-        .values_list("contact_type")
-        .annotate(n=Count("pk"))
-        .values_list("contact_type", "n")
-    )
+def _early_access_sections(large: set[str]) -> list[Section]:
+    intents = [
+        Spec(
+            label, Q(intent_level=value), _changelist(EarlyAccessRequest, intent_level__exact=value)
+        )
+        for value, label in IntentLevel.choices
+    ]
+    ranges = [
+        Spec(
+            label,
+            Q(investment_range=value),
+            _changelist(EarlyAccessRequest, investment_range__exact=value),
+        )
+        for value, label in InvestmentRange.choices
+    ]
+    figures = _count(EarlyAccessRequest.objects.all(), intents + ranges, large)
     return [
-        Figure(
+        Section("Early access by intent", figures[: len(intents)]),
+        Section("Early access by investment range", figures[len(intents) :]),
+    ]
+
+
+def _contact_figures(user, large: set[str]) -> list[Figure]:
+    specs = [
+        Spec(
             f"Contacts: {label.lower()}",
-            counts.get(value, 0),
+            Q(contact_type=value),
             _changelist(Contact, contact_type__exact=value),
         )
         for value, label in Contact.Type.choices
     ]
+    return _count(Contact.objects.for_user(user), specs, large)
 
 
-def _appointment_figure(user, now: datetime) -> Figure:
+def _appointment_figures(user, now: datetime, large: set[str]) -> list[Figure]:
     until = now + timedelta(days=7)
-    count = (
-        Appointment.objects.for_user(user)
-        .filter(start_time__gte=now, start_time__lt=until, status__in=Appointment.UPCOMING)
-        .count()
-    )
-    return Figure(
+    upcoming = Spec(
         "Appointments in the next 7 days",
-        count,
+        Q(start_time__gte=now, start_time__lt=until, status__in=Appointment.UPCOMING),
         _changelist(
             Appointment,
             start_time__gte=_iso(now),
@@ -264,47 +261,45 @@ def _appointment_figure(user, now: datetime) -> Figure:
             status__in=",".join(Appointment.UPCOMING),
         ),
     )
+    return _count(Appointment.objects.for_user(user), [upcoming], large)
 
 
-def _task_figures(user, now: datetime) -> list[Figure]:
+def _task_figures(user, now: datetime, large: set[str]) -> list[Figure]:
     is_open = Q(status__in=Task.OPEN)
-    counts = Task.objects.for_user(user).aggregate(
-        open=Count("pk", filter=is_open),
-        overdue=Count("pk", filter=is_open & Q(due_date__lt=now)),
-        mine=Count("pk", filter=is_open & Q(assignee=user.pk)),
-    )
     open_statuses = ",".join(Task.OPEN)
-    return [
-        Figure("Open tasks", counts["open"], _changelist(Task, status__in=open_statuses)),
-        Figure(
+    specs = [
+        Spec("Open tasks", is_open, _changelist(Task, status__in=open_statuses)),
+        Spec(
             "Overdue tasks",
-            counts["overdue"],
+            is_open & Q(due_date__lt=now),
             _changelist(Task, status__in=open_statuses, due_date__lt=_iso(now)),
         ),
-        Figure(
+        Spec(
             "Open tasks assigned to me",
-            counts["mine"],
+            is_open & Q(assignee=user.pk),
             _changelist(Task, status__in=open_statuses, assignee=user.pk),
         ),
     ]
+    return _count(Task.objects.for_user(user), specs, large)
 
 
-def _new_leads_chart(today: date) -> tuple[list[Bar], int]:
+def _new_leads_chart(today: date, large: set[str]) -> tuple[list[Bar], int]:
     first_day = today - timedelta(days=CHART_DAYS - 1)
-    per_day = dict(
-        UsersLead.objects.filter(first_seen_at__gte=_start_of_day(first_day))
-        .annotate(day=TruncDate("first_seen_at", tzinfo=timezone.get_current_timezone()))
-        .order_by()
-        .values_list("day")
-        .annotate(n=Count("pk"))
-        .values_list("day", "n")
-    )
-    peak = max(per_day.values(), default=0)
+    days = [first_day + timedelta(days=offset) for offset in range(CHART_DAYS)]
+    urls = []
+    specs = []
+    for day in days:
+        start, end = _start_of_day(day), _start_of_day(day + timedelta(days=1))
+        url = _changelist(UsersLead, first_seen_at__gte=_iso(start), first_seen_at__lt=_iso(end))
+        urls.append(url)
+        specs.append(Spec(str(day), Q(first_seen_at__gte=start, first_seen_at__lt=end), url))
+    # A bar is a picture: on a large table every day is the planner's estimate.
+    figures = _count(UsersLead.objects.all(), specs, large, exact_below=0)
+    counts = [figure.value for figure in figures]
+    peak = max(counts, default=0)
     width = CHART_WIDTH / CHART_DAYS
     bars = []
-    for offset in range(CHART_DAYS):
-        day = first_day + timedelta(days=offset)
-        count = per_day.get(day, 0)
+    for offset, (day, count, url) in enumerate(zip(days, counts, urls, strict=True)):
         height = round(CHART_HEIGHT * count / peak, 1) if peak else 0
         bars.append(
             Bar(
@@ -314,11 +309,7 @@ def _new_leads_chart(today: date) -> tuple[list[Bar], int]:
                 y=round(CHART_HEIGHT - height, 1),
                 width=round(width - CHART_GAP, 1),
                 height=height,
-                url=_changelist(
-                    UsersLead,
-                    first_seen_at__gte=_iso(_start_of_day(day)),
-                    first_seen_at__lt=_iso(_start_of_day(day + timedelta(days=1))),
-                ),
+                url=url,
             )
         )
     return bars, peak
