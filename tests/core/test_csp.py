@@ -11,6 +11,8 @@ from django.urls import reverse
 from crm.models import Contact
 from leads.models import UsersLead
 
+expect = pytest.importorskip("playwright.sync_api").expect
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -119,7 +121,7 @@ def test_public_forms_work_under_the_policy(live_server, browser_page):
     page = browser_page
     visit(page, f"{live_server.url}/choices/?utm_source=csp-test")
     # The step-by-step script (a static file) runs: only the first step shows.
-    assert page.get_by_role("button", name="Next").first.is_visible()
+    expect(page.get_by_role("button", name="Next").first).to_be_visible()
     assert not page.get_by_label("Email").is_visible()
     for path in ("/", "/early-access/", "/contact/"):
         visit(page, f"{live_server.url}{path}")
@@ -151,7 +153,7 @@ def test_admin_works_under_the_policy(live_server, browser_page, admin_user):
     for url in urls:
         visit(page, f"{live_server.url}{url}")
     # The admin's own scripts ran: the date widget added its calendar shortcut.
-    assert page.locator(".datetimeshortcuts").first.is_visible()
+    expect(page.locator(".datetimeshortcuts").first).to_be_visible()
     # And its stylesheet applied.
     assert page.eval_on_selector("#header", "e => getComputedStyle(e).display") != "inline"
 

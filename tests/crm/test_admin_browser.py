@@ -28,6 +28,8 @@ from tests.lms.factories import (
     LessonProgressFactory,
 )
 
+expect = pytest.importorskip("playwright.sync_api").expect
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless",
@@ -137,8 +139,8 @@ def test_contact_list_and_page_fit_1366_pixels(live_server, page):
     assert list_width <= 1366
     assert table[0] <= table[1], f"the list is {table[0]} px wide in a {table[1]} px box"
     assert page_width <= 1366
-    assert page.get_by_text("Asha Verma — Aftercare for implants").is_visible()
-    assert page.locator("#timeline").get_by_text("Root canal, first sitting").is_visible()
+    expect(page.get_by_text("Asha Verma — Aftercare for implants")).to_be_visible()
+    expect(page.locator("#timeline").get_by_text("Root canal, first sitting")).to_be_visible()
 
 
 @pytest.mark.django_db(transaction=True)
