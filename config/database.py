@@ -11,8 +11,19 @@ DJANGO_POSTGRES_ENGINE = "django.db.backends.postgresql"
 SQLITE_ENGINE = "django.db.backends.sqlite3"
 
 
+# Seconds a request waits for a pooled connection before its 503. The pool holds more
+# connections than a gunicorn worker has threads, so a request only waits when the database
+# cannot be reached: better a prompt "try again" than a visitor (and a worker thread) held 10 s.
+POOL_TIMEOUT_SECONDS = 3.0
+
+
 def database_from_url(
-    url: str | None, *, sqlite_path: Path, pool: bool = True, setting: str = "DATABASE_URL"
+    url: str | None,
+    *,
+    sqlite_path: Path,
+    pool: bool = True,
+    pool_timeout: float = POOL_TIMEOUT_SECONDS,
+    setting: str = "DATABASE_URL",
 ) -> dict:
     """Return the DATABASES["default"] dict for ``url``; no URL means the SQLite file.
 
@@ -41,7 +52,7 @@ def database_from_url(
         # socket, no query (core/db/postgresql/base.py).
         config["CONN_HEALTH_CHECKS"] = True
         if pool:
-            options.setdefault("pool", {"min_size": 1, "max_size": 8, "timeout": 10})
+            options.setdefault("pool", {"min_size": 1, "max_size": 8, "timeout": pool_timeout})
     else:
         # Writers queue instead of failing with "database is locked" under concurrent forms.
         options.setdefault("transaction_mode", "IMMEDIATE")

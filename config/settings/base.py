@@ -6,7 +6,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from config.database import database_from_url
+from config.database import POOL_TIMEOUT_SECONDS, database_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -25,6 +25,7 @@ DATABASES = {
         env.str("DATABASE_URL", default=""),
         sqlite_path=BASE_DIR / "db.sqlite3",
         pool=env.bool("DATABASE_POOL", default=True),
+        pool_timeout=env.float("DATABASE_POOL_TIMEOUT", default=POOL_TIMEOUT_SECONDS),
     )
 }
 # The non-pooled connection: for migrations and backups only, never for serving requests.

@@ -1,11 +1,16 @@
 """The pool's check before it hands out a connection: no round trip, and dead ones replaced."""
 
+import socket
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
+from django.db.utils import load_backend
 
+from config.database import database_from_url
+from core.db.connections import complete_config
 from core.db.postgresql.base import idle_connection_check
 from tests.core.test_errors import kill_backend
 
@@ -93,3 +98,42 @@ def test_the_pool_replaces_killed_idle_connections_before_handing_one_out(
 
     assert second not in killed
     assert connection.pool.get_stats().get("connections_lost", 0) >= 1
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nothing listens once the probe is closed
+
+
+def test_the_pool_waits_three_seconds_by_default_and_the_environment_can_change_it():
+    url = "postgres://app@db.internal:5432/leadcrm"
+
+    assert database_from_url(url, sqlite_path=Path("x"))["OPTIONS"]["pool"]["timeout"] == 3
+    assert (
+        database_from_url(url, sqlite_path=Path("x"), pool_timeout=0.5)["OPTIONS"]["pool"][
+            "timeout"
+        ]
+        == 0.5
+    )
+
+
+@pytest.mark.postgres
+def test_an_unreachable_database_fails_within_the_pool_timeout(postgres_only):
+    config = database_from_url(
+        f"postgres://postgres@127.0.0.1:{closed_port()}/nowhere",
+        sqlite_path=Path("x"),
+        pool_timeout=0.5,
+    )
+    # Its own alias, so that it gets its own pool (Django keeps one per alias).
+    unreachable = load_backend(config["ENGINE"]).DatabaseWrapper(
+        complete_config(config), "unreachable_pool_timeout"
+    )
+    started = time.monotonic()
+    try:
+        with pytest.raises(OperationalError):
+            unreachable.ensure_connection()
+        # Unavailable (a 503 with Retry-After, core/errors.py), after the pool's timeout.
+        assert time.monotonic() - started < 3
+    finally:
+        unreachable.close_pool()
