@@ -13,10 +13,19 @@ In one run it:
    the rate limits set out of reach so that they never throttle the benchmark;
 3. drives ``POST /api/contact`` (JSON) and the ``/contact/`` HTML form (CSRF cookie and token)
    with wrk, each request a new email or one of a few hundred returning ones in varied case;
-4. drives a plain psycopg 3 loop of the minimal transaction (BEGIN; upsert RETURNING id;
+4. drives two yardsticks on a second gunicorn (same config, production settings plus
+   ``bench/reference_urls.py``): ``POST /bench/contact``, the same SQL behind a bare Django
+   view (no DRF, no serializer, no model instances), and ``GET /bench/empty``, the least any
+   request costs;
+5. drives a plain psycopg 3 loop of the minimal transaction (BEGIN; upsert RETURNING id;
    INSERT contact_messages; INSERT lead_events; COMMIT) with 8 connections and with 1;
-5. repeats 3-4 for ``--rounds`` rounds (default 3), prints req/s (tx/s) of each and the
-   ratios per round and their medians, then stops gunicorn and drops the database.
+6. repeats 3-5 for ``--rounds`` rounds (default 3), prints req/s (tx/s) of each, the CPU each
+   request cost the server processes and the whole machine (PostgreSQL and the load generator
+   included), and the ratios per round and their medians, then stops gunicorn and drops the
+   database.
+
+``--check`` exits 1 when any answer was not 2xx/3xx, wrk saw socket errors, or fewer messages
+were stored than submissions were accepted (CI runs a short round with it).
 
 Everything it starts is bounded in time and stopped on the way out.
 """
@@ -51,16 +60,8 @@ RETURNING_PEOPLE = 500
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 django.setup()
+from bench.submit_sql import CONTACT_SQL, EVENT_SQL  # noqa: E402
 from leads.services import _LEAD_UPSERT_SQL  # noqa: E402
-
-CONTACT_SQL = (
-    "INSERT INTO contact_messages (id, lead_id, subject, message, responded, created_at,"
-    " environment) VALUES (%s, %s, '', %s, false, %s, 'DEV')"
-)
-EVENT_SQL = (
-    "INSERT INTO lead_events (id, lead_id, event_type, metadata, created_at, environment)"
-    " VALUES (%s, %s, 'CONTACT_MESSAGE_SENT', %s, %s, 'DEV')"
-)
 
 # wrk script: each request a new email or a returning one (about half), in varied case.
 WRK_LUA = r"""
@@ -97,6 +98,13 @@ end
 JSON_REQUEST = r"""
   local body = '{"name": "Bench", "email": "' .. address .. '", "message": "Please call me back about the project."}'
   return wrk.format("POST", "/api/contact", {["Content-Type"] = "application/json"}, body)
+"""
+BARE_REQUEST = r"""
+  local body = '{"name": "Bench", "email": "' .. address .. '", "message": "Please call me back about the project."}'
+  return wrk.format("POST", "/bench/contact", {["Content-Type"] = "application/json"}, body)
+"""
+EMPTY_REQUEST = r"""
+  return wrk.format("GET", "/bench/empty")
 """
 FORM_REQUEST = r"""
   local body = "csrfmiddlewaretoken=%(token)s&name=Bench&subject=Hello&phone=&website="
@@ -153,7 +161,7 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 60) -> 
     raise SystemExit(f"gunicorn did not listen on {port} within {timeout}s")
 
 
-def gunicorn_command(args: argparse.Namespace) -> list[str]:
+def gunicorn_command(args: argparse.Namespace, port: int) -> list[str]:
     command = [str(Path(PYTHON).with_name("gunicorn"))]
     config = ROOT / "config" / "gunicorn.py"
     if config.exists() and not args.no_config:
@@ -179,7 +187,7 @@ def gunicorn_command(args: argparse.Namespace) -> list[str]:
         *command,
         "--no-control-socket",
         "--bind",
-        f"127.0.0.1:{args.port}",
+        f"127.0.0.1:{port}",
         "config.wsgi:application",
     ]
 
@@ -316,12 +324,21 @@ def process_tree_cpu(root: int) -> float:
     return total
 
 
+def machine_cpu() -> float:
+    """Return the CPU seconds the whole machine has spent busy (all cores, every process)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def with_cpu(measure, cpu) -> dict:
-    """Run ``measure()`` and add the CPU milliseconds per request that ``cpu()`` counted."""
-    before = cpu()
+    """Run ``measure()``; add the CPU ms per request that ``cpu()`` and the machine counted."""
+    before, machine_before = cpu(), machine_cpu()
     result = measure()
-    spent = cpu() - before
-    result["cpu_ms"] = spent * 1000 / result["requests"] if result["requests"] else 0
+    spent, machine_spent = cpu() - before, machine_cpu() - machine_before
+    requests = result["requests"] or 1
+    result["cpu_ms"] = spent * 1000 / requests
+    result["machine_ms"] = machine_spent * 1000 / requests
     return result
 
 
@@ -336,19 +353,27 @@ def stored_counts(url: str) -> dict:
 LABELS = {
     "json": "JSON POST /api/contact",
     "form": "HTML form POST /contact/",
+    "bare": "bare view, same SQL",
+    "empty": "empty request (GET)",
     "loop8": "psycopg loop, 8 conns",
     "loop1": "psycopg loop, 1 conn",
 }
+# The measurements that submit a contact message (the others store nothing).
+SUBMITTING = ("json", "form", "bare", "loop8", "loop1")
 RATIOS = {
     "JSON / loop-8": ("json", "loop8"),
     "form / loop-8": ("form", "loop8"),
+    "bare / loop-8": ("bare", "loop8"),
+    "empty / loop-8": ("empty", "loop8"),
+    "JSON / bare": ("json", "bare"),
     "JSON / loop-1": ("json", "loop1"),
     "form / JSON": ("form", "json"),
     "loop-8 / loop-1": ("loop8", "loop1"),
 }
 
 
-def report(rounds: list[dict], warmups: list[dict], stored: dict) -> None:
+def report(rounds: list[dict], warmups: list[dict], stored: dict) -> bool:
+    """Print the figures; return whether every answer was right and every submission stored."""
     print()
     print(
         f"{'req/s (tx/s)':<28}"
@@ -362,15 +387,22 @@ def report(rounds: list[dict], warmups: list[dict], stored: dict) -> None:
             + "".join(f"{rate:>10.0f}" for rate in rates)
             + f"{statistics.median(rates):>10.0f}"
         )
-    print()
-    print("client-side CPU ms per request (gunicorn processes; the loop's own process):")
-    for key, label in LABELS.items():
-        costs = [r[key]["cpu_ms"] for r in rounds]
-        print(
-            f"{label:<28}"
-            + "".join(f"{cost:>10.2f}" for cost in costs)
-            + f"{statistics.median(costs):>10.2f}"
-        )
+    for title, field in (
+        ("client-side CPU ms per request (gunicorn processes; the loop's own process):", "cpu_ms"),
+        (
+            "machine CPU ms per request (every process: PostgreSQL, Redis, wrk included):",
+            "machine_ms",
+        ),
+    ):
+        print()
+        print(title)
+        for key, label in LABELS.items():
+            costs = [r[key][field] for r in rounds]
+            print(
+                f"{label:<28}"
+                + "".join(f"{cost:>10.2f}" for cost in costs)
+                + f"{statistics.median(costs):>10.2f}"
+            )
     print()
     for label, (top, bottom) in RATIOS.items():
         ratios = [r[top]["rate"] / r[bottom]["rate"] for r in rounds if r[bottom]["rate"]]
@@ -380,17 +412,20 @@ def report(rounds: list[dict], warmups: list[dict], stored: dict) -> None:
             + "".join(f"{ratio:>10.2f}" for ratio in ratios)
             + f"{statistics.median(ratios):>10.2f}{target}"
         )
-    failed = sum(r[k]["non_2xx_3xx"] for r in rounds for k in ("json", "form"))
-    socket_errors = [
-        r[k]["socket_errors"] for r in rounds for k in ("json", "form") if r[k]["socket_errors"]
-    ]
+    served = ("json", "form", "bare", "empty")
+    failed = sum(r[k]["non_2xx_3xx"] for r in rounds for k in served)
+    socket_errors = [r[k]["socket_errors"] for r in rounds for k in served if r[k]["socket_errors"]]
     accepted = sum(w["requests"] - w["non_2xx_3xx"] for w in warmups) + sum(
-        r[k]["requests"] - r[k].get("non_2xx_3xx", 0) for r in rounds for k in LABELS
+        r[k]["requests"] - r[k].get("non_2xx_3xx", 0) for r in rounds for k in SUBMITTING
     )
     print()
     print(f"non-2xx/3xx answers: {failed}; socket errors: {socket_errors or 'none'}")
     # wrk counts completed requests only; one cut off at the end of a run may be stored too.
     print(f"accepted submissions: {accepted}; stored: {stored}")
+    all_stored = min(stored["contact_messages"], stored["lead_events"]) >= accepted
+    if not all_stored:
+        print("FAILED: fewer rows stored than submissions accepted")
+    return failed == 0 and not socket_errors and all_stored
 
 
 def stop(process: subprocess.Popen | None) -> None:
@@ -417,12 +452,18 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0, help="gunicorn threads (0: config)")
     parser.add_argument("--no-config", action="store_true", help="ignore config/gunicorn.py")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 on any non-2xx/3xx answer, socket error or submission not stored",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
 
     url = admin_url(args.server, args.database)
     base_url = f"http://127.0.0.1:{args.port}"
+    reference_url = f"http://127.0.0.1:{args.port + 1}"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))},
         "DATABASE_URL": url,
@@ -443,61 +484,80 @@ def main() -> None:
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
     }
-    server = None
+    reference = {**production, "DJANGO_SETTINGS_MODULE": "bench.reference_settings"}
+    servers: list[subprocess.Popen] = []
+    passed = False
     try:
         log(f"creating {args.database}, migrating, collecting static files")
         recreate_database(args.server, args.database)
         manage({**env, "DJANGO_SETTINGS_MODULE": "config.settings.local"}, "migrate", "--noinput")
         manage(production, "collectstatic", "--noinput")
 
-        command = gunicorn_command(args)
-        log("starting " + " ".join(command[1:]))
-        server_log = open(Path(tempfile.gettempdir()) / f"bench-submit-{args.port}.log", "w")  # noqa: SIM115
-        server = subprocess.Popen(
-            command, cwd=ROOT, env=production, stdout=server_log, stderr=subprocess.STDOUT
-        )
-        wait_for_port(args.port, server)
+        # The app on production settings; the yardsticks on a second server next to it.
+        for port, settings in ((args.port, production), (args.port + 1, reference)):
+            command = gunicorn_command(args, port)
+            log(f"starting {settings['DJANGO_SETTINGS_MODULE']}: " + " ".join(command[1:]))
+            server_log = open(Path(tempfile.gettempdir()) / f"bench-submit-{port}.log", "w")  # noqa: SIM115
+            servers.append(
+                subprocess.Popen(
+                    command, cwd=ROOT, env=settings, stdout=server_log, stderr=subprocess.STDOUT
+                )
+            )
+        app, yardsticks = servers
+        wait_for_port(args.port, app)
+        wait_for_port(args.port + 1, yardsticks)
         cookie, token = csrf_pair(base_url)
 
-        log("warming up (not measured): both endpoints, 2s each")
+        log("warming up (not measured): every endpoint, 2s each")
         warm = argparse.Namespace(**{**vars(args), "duration": 2})
         form_request = FORM_REQUEST % {"token": token, "cookie": cookie}
         warmups = [
             run_wrk(warm, base_url, JSON_REQUEST, "warm-json"),
             run_wrk(warm, base_url, form_request, "warm-form"),
+            run_wrk(warm, reference_url, BARE_REQUEST, "warm-bare"),
         ]
+        run_wrk(warm, reference_url, EMPTY_REQUEST, "warm-empty")
 
-        # Rounds of the four measurements back to back, so that each ratio compares figures
-        # taken within a minute of each other on a machine whose load may drift.
+        # Rounds of the measurements back to back, so that each ratio compares figures taken
+        # within a minute or two of each other on a machine whose load may drift.
         rounds = []
         for number in range(1, args.rounds + 1):
             log(f"round {number}/{args.rounds}: {args.duration}s each")
-            app_cpu = lambda: process_tree_cpu(server.pid)  # noqa: E731
-            rounds.append(
-                {
-                    "json": with_cpu(
-                        lambda n=number: run_wrk(args, base_url, JSON_REQUEST, f"json{n}"), app_cpu
+            app_cpu = lambda: process_tree_cpu(app.pid)  # noqa: E731
+            yardstick_cpu = lambda: process_tree_cpu(yardsticks.pid)  # noqa: E731
+            wrk_runs = {
+                "json": (base_url, JSON_REQUEST, app_cpu),
+                "form": (base_url, form_request, app_cpu),
+                "bare": (reference_url, BARE_REQUEST, yardstick_cpu),
+                "empty": (reference_url, EMPTY_REQUEST, yardstick_cpu),
+            }
+            measured = {
+                key: with_cpu(
+                    lambda key=key, target=target, lua=lua, number=number: run_wrk(
+                        args, target, lua, f"{key}{number}"
                     ),
-                    "form": with_cpu(
-                        lambda n=number: run_wrk(args, base_url, form_request, f"form{n}"), app_cpu
-                    ),
-                    "loop8": with_cpu(
-                        lambda: psycopg_loop(url, 8, args.duration), time.process_time
-                    ),
-                    "loop1": with_cpu(
-                        lambda: psycopg_loop(url, 1, args.duration), time.process_time
-                    ),
-                }
-            )
-        stop(server)
-        server = None
+                    cpu,
+                )
+                for key, (target, lua, cpu) in wrk_runs.items()
+            }
+            for connections in (8, 1):
+                measured[f"loop{connections}"] = with_cpu(
+                    lambda connections=connections: psycopg_loop(url, connections, args.duration),
+                    time.process_time,
+                )
+            rounds.append(measured)
+        for server in servers:
+            stop(server)
         stored = stored_counts(url)
-        report(rounds, warmups, stored)
+        passed = report(rounds, warmups, stored)
     finally:
-        stop(server)
+        for server in servers:
+            stop(server)
         if not args.keep:
             drop_database(args.server, args.database)
             log(f"dropped {args.database}")
+    if args.check and not passed:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":
