@@ -1,55 +1,22 @@
 """The staff API's docs page in a real (headless Debian Chromium) browser: it renders every
 operation and nothing it loads comes from another host."""
 
-import os
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from django.db import connections
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-OFFLINE_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _release_pooled_connections():
-    yield
-    for connection in connections.all():
-        if connection.vendor == "postgresql":
-            connection.close()
-            connection.close_pool()
+# The shared chromium fixture (tests/conftest.py) already runs with the offline flags: no
+# background networking, component updates, sync or first-run requests.
+pytestmark = pytest.mark.usefixtures("release_pooled_connections")
 
 
 @pytest.fixture
-def page(live_server):
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Debian's chromium at {CHROMIUM}")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=OFFLINE_FLAGS
-            )
-            page = browser.new_page()
-            yield page
-            connections.close_all()
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def page(chromium, live_server):
+    page = chromium.new_page()
+    yield page
+    page.close()
 
 
 # The site's Content-Security-Policy (the serving issue's django-csp settings): no inline

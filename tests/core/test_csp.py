@@ -1,11 +1,9 @@
 """Content-Security-Policy: on every answer, and the pages and the admin still work under it."""
 
-import os
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
 from django.urls import reverse
 
 from crm.models import Contact
@@ -13,17 +11,7 @@ from leads.models import UsersLead
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
+pytestmark = pytest.mark.usefixtures("release_pooled_connections")
 
 
 def directives(header: str) -> dict[str, str]:
@@ -65,49 +53,25 @@ def test_templates_hold_no_inline_script_or_style():
 # --- In a real browser: no CSP violation on the public pages and in the admin ---
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _release_pooled_connections():
-    yield
-    for connection in connections.all():
-        if connection.vendor == "postgresql":
-            connection.close()
-            connection.close_pool()
-
-
 @pytest.fixture
-def browser_page():
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Debian's chromium at {CHROMIUM}")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            page = browser.new_page()
-            violations: list[str] = []
-            page.on(
-                "console",
-                lambda message: (
-                    violations.append(message.text)
-                    if "Content Security Policy" in message.text
-                    else None
-                ),
-            )
-            # Also catch violations the console might not show (e.g. blocked styles).
-            page.add_init_script(
-                "document.addEventListener('securitypolicyviolation', function (e) {"
-                " console.error('Content Security Policy violation: ' + e.violatedDirective"
-                " + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber); });"
-            )
-            page.csp_violations = violations
-            yield page
-            connections.close_all()
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def browser_page(chromium):
+    page = chromium.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    # Also catch violations the console might not show (e.g. blocked styles).
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', function (e) {"
+        " console.error('Content Security Policy violation: ' + e.violatedDirective"
+        " + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber); });"
+    )
+    page.csp_violations = violations
+    yield page
+    page.close()
 
 
 def visit(page, url: str) -> None:

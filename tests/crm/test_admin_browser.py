@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connections
 from django.utils import timezone
 
 from crm.models import Contact, ContactTag
@@ -30,50 +29,18 @@ from tests.lms.factories import (
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", "test-artifacts"))
 PASSWORD = "browser-password-1366"
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _release_pooled_connections():
-    """Close the connections the live server left in the pool, so the test database can go."""
-    yield
-    for connection in connections.all():
-        if connection.vendor == "postgresql":
-            connection.close()
-            connection.close_pool()
+pytestmark = pytest.mark.usefixtures("release_pooled_connections")
 
 
 @pytest.fixture
-def page(live_server):
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Debian's chromium at {CHROMIUM}")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
-            )
-            page = browser.new_page(viewport={"width": 1366, "height": 768})
-            page.set_default_timeout(20_000)
-            yield page
-            connections.close_all()
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def page(chromium, live_server):
+    page = chromium.new_page(viewport={"width": 1366, "height": 768})
+    page.set_default_timeout(20_000)
+    yield page
+    page.close()
 
 
 def _busy_patient() -> Contact:

@@ -4,7 +4,6 @@ import os
 from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from crm.models import Contact
 from leads import services
@@ -14,48 +13,17 @@ from tests.crm.factories import OrganizationFactory
 
 expect = pytest.importorskip("playwright.sync_api").expect
 
-CHROMIUM = Path("/usr/bin/chromium")
 # Screenshots for a human to look at; CI may collect the folder as artifacts.
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", "test-artifacts")) / "leads-admin"
 
-
-@pytest.fixture(scope="module", autouse=True)
-def _release_pooled_connections():
-    yield
-    for connection in connections.all():
-        if connection.vendor == "postgresql":
-            connection.close()
-            connection.close_pool()
+pytestmark = pytest.mark.usefixtures("release_pooled_connections")
 
 
 @pytest.fixture
-def page(live_server):
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Debian's chromium at {CHROMIUM}")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM),
-                headless=True,
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-dev-shm-usage",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--no-first-run",
-                ],
-            )
-            page = browser.new_page(viewport={"width": 1366, "height": 900})
-            yield page
-            connections.close_all()
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def page(chromium, live_server):
+    page = chromium.new_page(viewport={"width": 1366, "height": 900})
+    yield page
+    page.close()
 
 
 def shot(page, name: str) -> None:

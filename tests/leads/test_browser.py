@@ -1,49 +1,17 @@
 """A visitor in a real (headless Debian Chromium) browser, against the live test server."""
 
-import os
-from pathlib import Path
-
 import pytest
-from django.db import connections
 
 from leads.models import ChoicesResponse, LeadEvent, PageSession, UsersLead
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _release_pooled_connections():
-    """Close the connections the live server left in the pool, so the test database can go."""
-    yield
-    for connection in connections.all():
-        if connection.vendor == "postgresql":
-            connection.close()
-            connection.close_pool()
+pytestmark = pytest.mark.usefixtures("release_pooled_connections")
 
 
 @pytest.fixture
-def page(live_server):
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Debian's chromium at {CHROMIUM}")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test are
-    # still plain synchronous code.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM),
-                headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-            )
-            page = browser.new_page(viewport={"width": 390, "height": 844})
-            yield page
-            # Connections opened while Playwright ran belong to its context: close them here.
-            connections.close_all()
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+def page(chromium, live_server):
+    page = chromium.new_page(viewport={"width": 390, "height": 844})
+    yield page
+    page.close()
 
 
 def fill_choices(page, *, email: str, score: str) -> None:

@@ -1,19 +1,16 @@
 """CORS for the public lead endpoints: configured origins only, no credentials, rate limits."""
 
 import json
-import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.test import Client
 
 from leads.models import ContactMessage, LeadEvent, UsersLead
 from tests.config.test_settings import run_python
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("release_pooled_connections")]
 
 FRONT_END = "https://comfhutt.example"
 STRANGER = "https://evil.example"
@@ -141,7 +138,6 @@ def test_allowed_origins_come_from_the_environment():
 
 # --- In a real browser: a page on another origin posts as the live front-end does ----------
 
-CHROMIUM = Path("/usr/bin/chromium")
 FRONT_END_PORT = 18121
 FRONT_END_ORIGIN = f"http://127.0.0.1:{FRONT_END_PORT}"
 FRONT_END_PAGE = b"<!doctype html><title>ComfHutt</title><p>front-end</p>"
@@ -192,37 +188,11 @@ def front_end():
 
 
 @pytest.fixture
-def browser_page(live_server, front_end):
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Debian's chromium at {CHROMIUM}")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM),
-                headless=True,
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    "--no-first-run",
-                ],
-            )
-            page = browser.new_page()
-            page.goto(front_end)
-            yield page
-            connections.close_all()
-            browser.close()
-    finally:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        for connection in connections.all():
-            if connection.vendor == "postgresql":
-                connection.close()
-                connection.close_pool()
+def browser_page(chromium, live_server, front_end):
+    page = chromium.new_page()
+    page.goto(front_end)
+    yield page
+    page.close()
 
 
 @pytest.mark.django_db(transaction=True)
