@@ -12,6 +12,8 @@ SECURITY DEFINER functions are dropped; the functions' definitions go into the r
 from django.conf import settings
 from django.db import models
 
+from leads.normalize import WHITESPACE_SQL, normalize_email_sql
+
 from . import prisma
 from .history import historical_apps, mark_unmanaged, migrate_to, migration_plan
 from .inspect import (
@@ -57,8 +59,10 @@ EVENT_TYPES = {
 }
 MERGE_NOTE = "merged leads whose emails differ only in case or spacing; normalized the email"
 RESTAMP_NOTE = "the old site stamped every row DEV; restamped with the real environment"
-WHITESPACE = "E' \\t\\r\\n'"
-NORMALIZED_EMAIL = f"lower(btrim(s.email, {WHITESPACE}))"
+# The keys and trimming of the running app (leads.normalize), so that a later submission of
+# an adopted address finds its lead.
+WHITESPACE = WHITESPACE_SQL
+NORMALIZED_EMAIL = normalize_email_sql("s.email")
 
 
 def _child(fk: str = "lead_id") -> tuple[str, ...]:

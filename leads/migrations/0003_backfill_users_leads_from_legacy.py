@@ -390,8 +390,12 @@ class _SqlBackfill:
         return self.legacy[name]._meta.db_table
 
     def norm(self, column: str) -> str:
-        """SQL for raw_email.strip().lower()."""
-        return f"lower(btrim({column}, %(ws)s))"
+        """SQL for raw_email.strip().lower().
+
+        PostgreSQL's lower() turns U+0130 (capital I with dot above) into a plain "i" where
+        Python's gives "i" + U+0307; it is spelled out first, as leads.normalize does.
+        """
+        return f"lower(replace(btrim({column}, %(ws)s), chr(304), 'i' || chr(775)))"
 
     def strip(self, column: str) -> str:
         return f"coalesce(btrim({column}, %(ws)s), '')"
