@@ -14,6 +14,9 @@ from django.db import migrations
 
 IMPORT_EVENT = "LEGACY_RECORD_IMPORTED"
 USER_LINK_TABLE = "legacy_waitlist_user_link"
+# The table comment by which check_drift leaves a table out (core.db.drift.UNMANAGED_TABLE_MARK,
+# copied: a migration keeps working whatever later code does), as the adoption wrote it.
+USER_LINK_COMMENT = "leadcrm: not managed (read by leads 0003, dropped by leads 0005)"
 
 
 def drop_user_link_table(apps, schema_editor):
@@ -56,6 +59,7 @@ def recreate_user_link_table(apps, schema_editor):
         f"CREATE TABLE IF NOT EXISTS {USER_LINK_TABLE} (waitlist_entry_id uuid PRIMARY KEY, "
         "user_id text NOT NULL, user_email text NULL)"
     )
+    schema_editor.execute(f"COMMENT ON TABLE {USER_LINK_TABLE} IS %s", [USER_LINK_COMMENT])
     schema_editor.execute(
         f"INSERT INTO {USER_LINK_TABLE} (waitlist_entry_id, user_id, user_email) "
         "SELECT (metadata -> 'legacy_record' ->> 'id')::uuid, "
