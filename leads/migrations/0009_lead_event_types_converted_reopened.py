@@ -50,15 +50,18 @@ class ReplaceEventTypeCheck(migrations.operations.base.Operation):
             schema_editor.remove_constraint(model, _constraint(old_types))
             schema_editor.add_constraint(model, _constraint(types))
             return
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"ALTER TABLE lead_events DROP CONSTRAINT {NAME}, "
-                f"ADD CONSTRAINT {NAME} CHECK (event_type IN ({_in_list(types)})) NOT VALID"
-            )
-            cursor.execute(f"ALTER TABLE lead_events VALIDATE CONSTRAINT {NAME}")
+        # Through the schema editor, so that sqlmigrate (and the migration linter) only
+        # collects these statements instead of running them.
+        schema_editor.execute(
+            f"ALTER TABLE lead_events DROP CONSTRAINT {NAME}, "
+            f"ADD CONSTRAINT {NAME} CHECK (event_type IN ({_in_list(types)})) NOT VALID"
+        )
+        schema_editor.execute(f"ALTER TABLE lead_events VALIDATE CONSTRAINT {NAME}")
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         self._swap(schema_editor, from_state, to_state, app_label, self.new, self.old)
+        if schema_editor.collect_sql:
+            return  # sqlmigrate: the rows are data, as a RunPython's would be
         LeadEvent = to_state.apps.get_model(app_label, "leadevent")
         restored = []
         for event in LeadEvent.objects.filter(metadata__has_key=ROLLED_BACK_TYPE).iterator():
@@ -67,6 +70,9 @@ class ReplaceEventTypeCheck(migrations.operations.base.Operation):
         LeadEvent.objects.bulk_update(restored, ["event_type", "metadata"], batch_size=1000)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.collect_sql:
+            self._swap(schema_editor, from_state, to_state, app_label, self.old, self.new)
+            return
         LeadEvent = from_state.apps.get_model(app_label, "leadevent")
         kept = []
         only_new = sorted(set(self.new) - set(self.old))

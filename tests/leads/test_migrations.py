@@ -1,6 +1,7 @@
 """The rewiring migrations, forward and back, on a legacy dataset (both backends)."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.db import connection
@@ -362,3 +363,26 @@ def test_drop_refuses_while_a_waitlist_link_is_not_in_the_events(legacy_state):
     assert "leads_waitlistentry" in connection.introspection.table_names()
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {USER_LINK_TABLE}")
+
+
+@pytest.mark.django_db(transaction=True)  # SQLite's schema editor refuses a test transaction
+@pytest.mark.parametrize("backwards", [False, True], ids=["forwards", "backwards"])
+def test_sqlmigrate_of_the_event_type_check_only_collects_its_sql(backwards):
+    """sqlmigrate (which the migration linter runs on every migration) must not run a thing."""
+    from django.core.management import call_command
+
+    args = ["--backwards"] if backwards else []
+    with CaptureQueriesContext(connection) as queries:
+        out = StringIO()
+        call_command(
+            "sqlmigrate", "leads", "0009_lead_event_types_converted_reopened", *args, stdout=out
+        )
+
+    touched = [q["sql"] for q in queries.captured_queries if "lead_events" in q["sql"]]
+    assert touched == []
+    if connection.vendor == "postgresql":
+        assert (
+            "ALTER TABLE lead_events VALIDATE CONSTRAINT lead_events_event_type_valid"
+            in out.getvalue()
+        )
+    assert "lead_events_event_type_valid" in out.getvalue()
