@@ -5,9 +5,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-# Django's PostgreSQL backend with a pool check that costs no round trip (core/db/postgresql).
-POSTGRES_ENGINE = "core.db.postgresql"
-DJANGO_POSTGRES_ENGINE = "django.db.backends.postgresql"
+POSTGRES_ENGINE = "django.db.backends.postgresql"
 SQLITE_ENGINE = "django.db.backends.sqlite3"
 
 
@@ -36,8 +34,6 @@ def database_from_url(
             config = environ.Env.db_url_config(url)
         except Exception as exc:  # django-environ raises several types for bad URLs
             raise ImproperlyConfigured(f"{setting} is not a valid database URL: {exc}") from exc
-        if config.get("ENGINE") == DJANGO_POSTGRES_ENGINE:
-            config["ENGINE"] = POSTGRES_ENGINE
         if config.get("ENGINE") not in (POSTGRES_ENGINE, SQLITE_ENGINE):
             raise ImproperlyConfigured(
                 f"{setting} must be a postgres:// or sqlite:// URL, "
@@ -47,9 +43,10 @@ def database_from_url(
     if config["ENGINE"] == POSTGRES_ENGINE:
         # Django's own psycopg 3 pool; it requires persistent connections to be off.
         config["CONN_MAX_AGE"] = 0
-        # With the pool this makes it check each connection as it hands it out, so one the
-        # server dropped is replaced instead of failing the request; the check reads the
-        # socket, no query (core/db/postgresql/base.py).
+        # With the pool this makes it check each connection (an empty query) as it hands it
+        # out, so one the server dropped is replaced instead of failing the request. The round
+        # trip also catches a connection whose backend is being terminated at that moment,
+        # which reading the socket alone cannot (docs/performance.md, "Production server").
         config["CONN_HEALTH_CHECKS"] = True
         if pool:
             options.setdefault("pool", {"min_size": 1, "max_size": 8, "timeout": pool_timeout})

@@ -52,8 +52,7 @@ def test_no_database_url_means_sqlite_file_in_project_directory():
 def test_postgres_url_means_psycopg_with_django_pool():
     loaded = load_settings(DATABASE_URL="postgres://app:secret@db.internal:6543/leadcrm")
 
-    # Django's PostgreSQL backend, with the pool check of core/db/postgresql.
-    assert loaded["engine"] == "core.db.postgresql"
+    assert loaded["engine"] == "django.db.backends.postgresql"
     assert loaded["name"] == "leadcrm"
     assert loaded["host"] == "db.internal"
     assert loaded["options"]["pool"]["max_size"] >= 1
