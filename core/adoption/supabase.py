@@ -61,7 +61,6 @@ MERGE_NOTE = "merged leads whose emails differ only in case or spacing; normaliz
 RESTAMP_NOTE = "the old site stamped every row DEV; restamped with the real environment"
 # The keys and trimming of the running app (leads.normalize), so that a later submission of
 # an adopted address finds its lead.
-WHITESPACE = WHITESPACE_SQL
 NORMALIZED_EMAIL = normalize_email_sql("s.email")
 
 
@@ -243,8 +242,8 @@ COPIES = {
 }
 LEAD_COLUMNS = {
     "email": NORMALIZED_EMAIL,
-    "name": f"btrim(s.name, {WHITESPACE})",
-    "phone": f"btrim(s.phone, {WHITESPACE})",
+    "name": f"btrim(s.name, {WHITESPACE_SQL})",
+    "phone": f"btrim(s.phone, {WHITESPACE_SQL})",
 }
 
 
@@ -455,7 +454,7 @@ def act(connection, inspection: Inspection, environment: str | None) -> dict:
             f"""
             CREATE TEMPORARY TABLE adopt_lead_map ON COMMIT DROP AS
             SELECT s.id, {NORMALIZED_EMAIL} AS email, s.email AS raw_email,
-                   btrim(s.name, {WHITESPACE}) AS name, btrim(s.phone, {WHITESPACE}) AS phone,
+                   btrim(s.name, {WHITESPACE_SQL}) AS name, btrim(s.phone, {WHITESPACE_SQL}) AS phone,
                    s.source, s.environment, to_jsonb(s) AS record,
                    COALESCE(s.first_seen_at, s.created_at) AS first_at,
                    GREATEST(COALESCE(s.last_seen_at, s.first_seen_at, s.created_at),
