@@ -14,6 +14,9 @@ SQLITE_ENGINE = "django.db.backends.sqlite3"
 # cannot be reached: better a prompt "try again" than a visitor (and a worker thread) held 10 s.
 POOL_TIMEOUT_SECONDS = 3.0
 
+# Behind a transaction-mode pooler: seconds a worker keeps its connection to the pooler.
+TRANSACTION_POOLER_CONN_MAX_AGE = 60
+
 
 def database_from_url(
     url: str | None,
@@ -21,10 +24,14 @@ def database_from_url(
     sqlite_path: Path,
     pool: bool = True,
     pool_timeout: float = POOL_TIMEOUT_SECONDS,
+    transaction_pooler: bool = False,
     setting: str = "DATABASE_URL",
 ) -> dict:
     """Return the DATABASES["default"] dict for ``url``; no URL means the SQLite file.
 
+    ``transaction_pooler`` says that ``url`` is a transaction-mode pooler (PgBouncer with
+    ``pool_mode = transaction``, Supabase's pooled URL): each transaction may run on another
+    server connection, so nothing may outlive one (see ``TRANSACTION_POOLER`` below).
     ``setting`` names the environment variable in error messages.
     """
     if not url:
@@ -48,7 +55,16 @@ def database_from_url(
         # trip also catches a connection whose backend is being terminated at that moment,
         # which reading the socket alone cannot (docs/performance.md, "Production server").
         config["CONN_HEALTH_CHECKS"] = True
-        if pool:
+        if transaction_pooler:
+            # The pooler pools: no second pool in front of it. A connection to it is kept for
+            # a minute (checked before each request's first query) instead of one per request.
+            config["CONN_MAX_AGE"] = TRANSACTION_POOLER_CONN_MAX_AGE
+            # A server-side cursor outside a transaction (WITH HOLD) lives on a server
+            # connection the next transaction may not get: .iterator() reads client-side.
+            config["DISABLE_SERVER_SIDE_CURSORS"] = True
+            # A prepared statement lives on one server connection too: never prepare.
+            options["prepare_threshold"] = None
+        elif pool:
             options.setdefault("pool", {"min_size": 1, "max_size": 8, "timeout": pool_timeout})
     else:
         # Writers queue instead of failing with "database is locked" under concurrent forms.

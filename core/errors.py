@@ -16,11 +16,12 @@ the shape DRF gives its own errors.
 """
 
 import logging
+import re
 import sys
 
 import redis.exceptions
 from django.core.exceptions import RequestDataTooBig
-from django.db import InterfaceError, OperationalError
+from django.db import DatabaseError, InterfaceError, InternalError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.views import defaults
@@ -42,6 +43,12 @@ UNAVAILABLE_EXCEPTIONS: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
 )
+
+# Behind a transaction-mode pooler, a server connection killed under a transaction reaches
+# psycopg as one command with two answers (the command's own, then the server's "terminating
+# connection"): psycopg raises InternalError("received 2 results from command 'BEGIN'") (or
+# 'COMMIT'). The database went away as surely as with an OperationalError.
+LOST_POOLED_CONNECTION = re.compile(r"received \d+ results from command")
 
 MESSAGES = {
     400: ("bad_request", "The request could not be understood."),
@@ -74,13 +81,36 @@ def json_error(
     )
 
 
+def is_lost_pooled_connection(exception: BaseException | None) -> bool:
+    """Return whether ``exception`` is psycopg's answer to a pooler's killed server connection."""
+    return isinstance(exception, InternalError) and bool(
+        LOST_POOLED_CONNECTION.match(str(exception))
+    )
+
+
 def is_unavailable(exception: BaseException | None) -> bool:
     """Return whether ``exception`` means the database went away (a 503, not a 500)."""
-    return isinstance(exception, UNAVAILABLE_EXCEPTIONS)
+    return isinstance(exception, UNAVAILABLE_EXCEPTIONS) or is_lost_pooled_connection(exception)
+
+
+def close_failed_connections() -> None:
+    """Close every connection that raised a database error and is not inside a transaction.
+
+    The next request opens a new one instead of reusing one whose protocol state is unknown
+    (a persistent connection behind a pooler keeps its socket between requests). Inside a
+    transaction (a test's, ``ATOMIC_REQUESTS``) Django closes it when the block ends.
+    """
+    for connection in connections.all(initialized_only=True):
+        if connection.errors_occurred and not connection.in_atomic_block:
+            try:
+                connection.close()
+            except DatabaseError:  # already broken: dropped all the same
+                logger.warning("closing a failed %s connection failed", connection.alias)
 
 
 def service_unavailable(request: HttpRequest, exception: BaseException | None = None):
     """Return the 503 for ``request``: JSON under /api/, the friendly page elsewhere."""
+    close_failed_connections()
     logger.warning(
         "503 for %s %s: %s: %s",
         request.method,

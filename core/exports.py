@@ -10,6 +10,7 @@ import csv
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+from django.db import connections, transaction
 from django.http import StreamingHttpResponse
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -58,13 +59,34 @@ def stream_csv_response(
     return response
 
 
+def stream_queryset(queryset, *, chunk_size: int = 2000) -> Iterator[Any]:
+    """Yield the results of ``queryset`` ``chunk_size`` at a time, memory bounded by one chunk.
+
+    ``iterator()`` reads through a server-side cursor on PostgreSQL. Behind a transaction-mode
+    pooler (``DATABASE_TRANSACTION_POOLER``, which sets ``DISABLE_SERVER_SIDE_CURSORS``)
+    ``iterator()`` would read every row into memory first; there the cursor is opened inside a
+    transaction instead (``DECLARE`` without ``HOLD``), which keeps it on one server connection
+    until the last row: the export holds one pooled server connection while it streams.
+    """
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql" or not connection.settings_dict.get(
+        "DISABLE_SERVER_SIDE_CURSORS"
+    ):
+        yield from queryset.iterator(chunk_size=chunk_size)
+        return
+    with transaction.atomic(using=queryset.db):
+        # QuerySet._iterator is what iterator() calls, with the chunked fetch forced on; inside
+        # atomic() Django declares the cursor WITHOUT HOLD.
+        yield from queryset._iterator(use_chunked_fetch=True, chunk_size=chunk_size)
+
+
 def iterate_queryset_rows(
     queryset, row: Callable[[Any], Sequence[Any]], *, chunk_size: int = 2000
 ) -> Iterator[Sequence[Any]]:
     """Yield ``row(obj)`` for each object of ``queryset``, fetched ``chunk_size`` at a time.
 
-    ``iterator()`` uses a server-side cursor on PostgreSQL and never fills the queryset cache,
-    so memory stays bounded by one chunk whatever the table size.
+    A server-side cursor on PostgreSQL (``stream_queryset``), never the queryset cache: memory
+    stays bounded by one chunk whatever the table size.
     """
-    for obj in queryset.iterator(chunk_size=chunk_size):
+    for obj in stream_queryset(queryset, chunk_size=chunk_size):
         yield row(obj)

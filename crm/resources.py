@@ -17,6 +17,7 @@ from import_export import fields, resources
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from core.exports import stream_queryset
 from crm import services
 from crm.models import Contact, ContactTag, Organization
 
@@ -82,7 +83,7 @@ class ContactResource(resources.ModelResource):
         """
         export_fields = self.get_export_fields()
         paths = ["pk", *(field.attribute for field in export_fields if field.attribute)]
-        values = queryset.values_list(*paths).iterator(chunk_size=chunk_size)
+        values = stream_queryset(queryset.values_list(*paths), chunk_size=chunk_size)
         for chunk in _batched(values, chunk_size):
             tags: dict[Any, list[str]] = {}
             for contact_id, name in ContactTag.objects.filter(

@@ -24,7 +24,7 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
 from core.admin_dates import with_probed_dates
-from core.exports import stream_csv_response
+from core.exports import stream_csv_response, stream_queryset
 from core.paginator import EstimatedCountPaginator
 from crm.models import Contact, Organization
 from leads.models import (
@@ -387,7 +387,7 @@ class UsersLeadAdmin(ExportMixin, BigTableAdmin):
         resource = LeadResource()
         selected = self.get_export_resource_fields_from_form(export_form)
         row = resource.row_exporter(selected)
-        rows = (row(lead) for lead in queryset.iterator(chunk_size=EXPORT_CHUNK_SIZE))
+        rows = (row(lead) for lead in stream_queryset(queryset, chunk_size=EXPORT_CHUNK_SIZE))
         return stream_csv_response(
             filename=self.get_export_filename(request, queryset, file_format),
             header=resource.get_export_headers(selected_fields=selected),

@@ -26,6 +26,7 @@ DATABASES = {
         sqlite_path=BASE_DIR / "db.sqlite3",
         pool=env.bool("DATABASE_POOL", default=True),
         pool_timeout=env.float("DATABASE_POOL_TIMEOUT", default=POOL_TIMEOUT_SECONDS),
+        transaction_pooler=env.bool("DATABASE_TRANSACTION_POOLER", default=False),
     )
 }
 # The non-pooled connection: for migrations and backups only, never for serving requests.

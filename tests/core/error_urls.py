@@ -1,7 +1,7 @@
 """The site's URLs plus views that fail on purpose, for tests of the error answers."""
 
 import redis.exceptions
-from django.db import OperationalError
+from django.db import InternalError, OperationalError
 from django.urls import path
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -39,6 +39,24 @@ class ApiDatabaseGone(APIView):
         raise OperationalError("terminating connection due to administrator command")
 
 
+class ApiPooledConnectionGone(APIView):
+    """What psycopg raises when a transaction pooler's server connection is killed."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        raise InternalError("received 2 results from command 'BEGIN'")
+
+
+def html_pooled_connection_gone(request):
+    raise InternalError("received 2 results from command 'COMMIT'")
+
+
+def api_internal_bug(request):
+    raise InternalError("a genuine internal error, not a lost connection")
+
+
 class ApiCacheGone(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -62,6 +80,9 @@ urlpatterns = [
     path("api/test/boom/", ApiBoom.as_view()),
     path("api/test/database-gone/", ApiDatabaseGone.as_view()),
     path("api/test/cache-gone/", ApiCacheGone.as_view()),
+    path("api/test/pooled-connection-gone/", ApiPooledConnectionGone.as_view()),
+    path("pooled-connection-gone/", html_pooled_connection_gone),
+    path("api/test/internal-bug/", api_internal_bug),
     path("api/test/echo/", ApiEcho.as_view()),
     *site,
 ]

@@ -10,6 +10,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -43,27 +45,23 @@ def admin_connection() -> psycopg.Connection:
     return psycopg.connect(**params, autocommit=True)
 
 
-@pytest.fixture
-def server(postgres_only, transactional_db, tmp_path):
-    settings = connection.settings_dict
-    url = (
-        f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
-        f"{settings['PORT'] or 5432}/{settings['NAME']}?application_name={APPLICATION_NAME}"
-    )
+@contextmanager
+def gunicorn(database_url: str, port: int, log: Path, **env: str) -> Iterator[str]:
+    """Run the production server on ``port`` against ``database_url``; yield its base URL."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": url,
-        "GUNICORN_BIND": f"127.0.0.1:{PORT}",
+        "DATABASE_URL": database_url,
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "2",
+        **env,
     }
     env.pop("CACHE_URL", None)
     env.pop("DIRECT_URL", None)
-    log = tmp_path / "gunicorn.log"
     process = subprocess.Popen(
         [str(GUNICORN), "-c", "config/gunicorn.py"],
         cwd=ROOT,
@@ -71,7 +69,7 @@ def server(postgres_only, transactional_db, tmp_path):
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{PORT}"
+    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -91,6 +89,17 @@ def server(postgres_only, transactional_db, tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
+
+
+@pytest.fixture
+def server(postgres_only, transactional_db, tmp_path):
+    settings = connection.settings_dict
+    url = (
+        f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
+        f"{settings['PORT'] or 5432}/{settings['NAME']}?application_name={APPLICATION_NAME}"
+    )
+    with gunicorn(url, PORT, tmp_path / "gunicorn.log") as base:
+        yield base
 
 
 @pytest.mark.postgres
