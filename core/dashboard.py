@@ -7,9 +7,12 @@ section a user has no permission to view is left out, not shown empty.
 
 Each group of figures counts rows of one table. A table below EXACT_COUNT_BELOW rows is counted
 exactly, in one aggregate per group. Above it (PostgreSQL), counting would read the whole table
-on every page view, so each figure takes the planner's estimate instead (one EXPLAIN, the same
-cost on any table size; the page says "about"), or an exact count when that estimate is under
-COUNT_EXACTLY_BELOW rows, a short range along an index.
+on every page view, so each figure takes the planner's estimate instead (the page says
+"about"), or an exact count when that estimate is under COUNT_EXACTLY_BELOW rows, a short range
+along an index. The estimates of every figure are read in one query (``leadcrm_row_estimates``,
+core migration 0003), so the page costs the same number of queries on any table size: one for
+the table sizes and the chart column's statistics, one for the estimates when a table is
+large, and at most one aggregate per group.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from core.paginator import EXACT_COUNT_BELOW, planner_row_estimate
+from core.paginator import EXACT_COUNT_BELOW, planner_row_estimates
 from crm.models import Appointment, Contact, Task
 from leads.models import (
     ContactMessage,
@@ -112,78 +115,139 @@ def _percent(part: int, whole: int) -> str:
     return f"{part / whole:.1%}" if whole else "—"
 
 
-def _large_tables() -> set[str]:
-    """Return the dashboard's tables holding EXACT_COUNT_BELOW rows or more: one query."""
+@dataclass(frozen=True)
+class Statistics:
+    # The dashboard's tables holding EXACT_COUNT_BELOW rows or more.
+    large: set[str]
+    # users_leads.first_seen_at in pg_stats: histogram bounds, most common values and their
+    # frequencies, null share, the table's rows; None when not analyzed yet.
+    chart: tuple | None = None
+
+
+def _table_statistics() -> Statistics:
+    """Return which tables are large and the chart column's statistics: one query."""
     if connection.vendor != "postgresql":
-        return set()
+        return Statistics(large=set())
     tables = [m._meta.db_table for m in (UsersLead, EarlyAccessRequest, ContactMessage)] + [
         m._meta.db_table for m in (Contact, Appointment, Task)
     ]
     with connection.cursor() as cursor:
         # reltuples is the row count that ANALYZE last saw (-1 before any): free to read.
         cursor.execute(
-            "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND reltuples >= %s",
-            [tables, EXACT_COUNT_BELOW],
+            "SELECT ARRAY(SELECT relname::text FROM pg_class WHERE relname = ANY(%s) "
+            "AND relnamespace = to_regnamespace(current_schema()) AND reltuples >= %s), "
+            "s.histogram_bounds::text::timestamptz[], "
+            "s.most_common_vals::text::timestamptz[], s.most_common_freqs, s.null_frac, "
+            "c.reltuples FROM (SELECT 1) AS one "
+            "LEFT JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = %s "
+            "AND s.attname = %s "
+            "LEFT JOIN pg_class c ON c.relname = s.tablename "
+            "AND c.relnamespace = to_regnamespace(current_schema())",
+            [tables, EXACT_COUNT_BELOW, UsersLead._meta.db_table, "first_seen_at"],
         )
-        return {name for (name,) in cursor.fetchall()}
+        large, *chart = cursor.fetchone()
+    return Statistics(large=set(large), chart=tuple(chart) if chart[-1] is not None else None)
 
 
-def _count(
-    base: QuerySet, specs: list[Spec], large: set[str], *, exact_below: int | None = None
-) -> list[Figure]:
-    """Count each spec's rows of ``base``: one aggregate, or per figure on a large table."""
+@dataclass
+class Group:
+    """Figures counted over one base queryset; ``figures`` is filled by ``_count_groups``."""
+
+    base: QuerySet
+    specs: list[Spec]
+    figures: list[Figure] = field(default_factory=list)
+
+
+def _count_groups(groups: list[Group], large: set[str], *, exact_below: int | None = None) -> None:
+    """Fill in every group's figures in as few queries as the exact counts need.
+
+    The figures of large tables are estimated all at once (one query, whatever their number);
+    those estimated above ``exact_below`` are shown as estimates. Every other figure of a group
+    is counted exactly in that group's one aggregate: the whole group on a small table, the
+    figures estimated small on a large one. So the page costs one query for the estimates and
+    at most one per group, on any table size.
+    """
     exact_below = COUNT_EXACTLY_BELOW if exact_below is None else exact_below
-    if base.model._meta.db_table not in large:
-        counts = base.order_by().aggregate(
-            **{f"f{i}": Count("pk", filter=spec.where) for i, spec in enumerate(specs)}
-        )
-        return [
-            Figure(spec.label, counts[f"f{i}"], spec.url, spec.hint) for i, spec in enumerate(specs)
+    estimated: dict[tuple[int, int], Figure] = {}
+    to_estimate = [
+        (number, index, spec)
+        for number, group in enumerate(groups)
+        if group.base.model._meta.db_table in large
+        for index, spec in enumerate(group.specs)
+    ]
+    if to_estimate:
+        querysets = [groups[number].base.filter(spec.where) for number, _, spec in to_estimate]
+        estimates = planner_row_estimates(querysets) or [None] * len(querysets)
+        for (number, index, spec), estimate in zip(to_estimate, estimates, strict=True):
+            if estimate is not None and estimate >= exact_below:
+                estimated[number, index] = Figure(
+                    spec.label, estimate, spec.url, spec.hint, approximate=True
+                )
+    for number, group in enumerate(groups):
+        exact = [
+            (index, spec)
+            for index, spec in enumerate(group.specs)
+            if (number, index) not in estimated
         ]
-    figures = []
-    for spec in specs:
-        queryset = base.filter(spec.where)
-        estimate = planner_row_estimate(queryset)
-        if estimate is not None and estimate >= exact_below:
-            figures.append(Figure(spec.label, estimate, spec.url, spec.hint, approximate=True))
-        else:
-            figures.append(Figure(spec.label, queryset.count(), spec.url, spec.hint))
-    return figures
+        counts = (
+            group.base.order_by().aggregate(
+                **{f"f{index}": Count("pk", filter=spec.where) for index, spec in exact}
+            )
+            if exact
+            else {}
+        )
+        group.figures = [
+            estimated.get((number, index))
+            or Figure(spec.label, counts[f"f{index}"], spec.url, spec.hint)
+            for index, spec in enumerate(group.specs)
+        ]
 
 
 def dashboard_figures(*, user, now: datetime | None = None) -> Dashboard:
     """Return the dashboard for ``user``: lead, early-access, inbox and CRM figures and a chart."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    large = _large_tables()
+    statistics = _table_statistics()
     dashboard = Dashboard()
+    groups: list[Group] = []
+    # Each part adds its groups and returns how to build its sections once they are counted.
+    builders = []
     if _can_view(user, UsersLead):
-        dashboard.sections.extend(_lead_sections(today, large))
-        dashboard.chart, dashboard.chart_max = _new_leads_chart(today, large)
+        builders.append(_lead_sections(today, statistics, groups))
     if _can_view(user, EarlyAccessRequest):
-        dashboard.sections.extend(_early_access_sections(large))
+        builders.append(_early_access_sections(groups))
     if _can_view(user, ContactMessage):
         waiting = Spec(
             "Contact messages awaiting a reply",
             Q(responded=False),
             _changelist(ContactMessage, responded__exact="0"),
         )
-        dashboard.sections.append(
-            Section("Inbox", _count(ContactMessage.objects.all(), [waiting], large))
-        )
-    crm = Section("CRM")
+        inbox = Group(ContactMessage.objects.all(), [waiting])
+        groups.append(inbox)
+        builders.append(lambda: [Section("Inbox", inbox.figures)])
+    crm_parts = []
     if _can_view(user, Contact):
-        crm.figures.extend(_contact_figures(user, large))
+        crm_parts.append(_contact_figures(user, groups))
     if _can_view(user, Appointment):
-        crm.figures.extend(_appointment_figures(user, now, large))
+        crm_parts.append(_appointment_figures(user, now, groups))
     if _can_view(user, Task):
-        crm.figures.extend(_task_figures(user, now, large))
+        crm_parts.append(_task_figures(user, now, groups))
+
+    _count_groups(groups, statistics.large)
+
+    for build in builders:
+        for part in build():
+            if isinstance(part, Section):
+                dashboard.sections.append(part)
+            else:  # the chart
+                dashboard.chart, dashboard.chart_max = part
+    crm = Section("CRM", [figure for group in crm_parts for figure in group.figures])
     if crm.figures:
         dashboard.sections.append(crm)
     return dashboard
 
 
-def _lead_sections(today: date, large: set[str]) -> list[Section]:
+def _lead_sections(today: date, statistics: Statistics, groups: list[Group]):
     since = {
         "today": _start_of_day(today),
         "in the last 7 days": _start_of_day(today - timedelta(days=6)),
@@ -206,19 +270,39 @@ def _lead_sections(today: date, large: set[str]) -> list[Section]:
             for value, label in LeadSource.choices
         ),
     ]
-    figures = _count(UsersLead.objects.all(), specs, large)
-    total, converted_count = figures[0], figures[4]
-    rate = Figure(
-        "Conversion rate",
-        _percent(converted_count.value, total.value),
-        converted,
-        hint="converted leads / all leads",
-        approximate=total.approximate or converted_count.approximate,
-    )
-    return [Section("Leads", [*figures[:5], rate]), Section("Leads by source", figures[5:])]
+    leads = Group(UsersLead.objects.all(), specs)
+    groups.append(leads)
+    days, day_specs = _chart_days(today)
+    large = UsersLead._meta.db_table in statistics.large
+    if not large:
+        # A small table: the chart's days are counted in the lead figures' own aggregate.
+        leads.specs = [*specs, *day_specs]
+
+    def build():
+        figures = leads.figures[: len(specs)]
+        total, converted_count = figures[0], figures[4]
+        rate = Figure(
+            "Conversion rate",
+            _percent(converted_count.value, total.value),
+            converted,
+            hint="converted leads / all leads",
+            approximate=total.approximate or converted_count.approximate,
+        )
+        if large:
+            # A bar is a picture: on a large table every day is read off the column's histogram.
+            counts = _histogram_counts(statistics.chart, days)
+        else:
+            counts = [figure.value for figure in leads.figures[len(specs) :]]
+        return [
+            Section("Leads", [*figures[:5], rate]),
+            Section("Leads by source", figures[5:]),
+            _chart_bars(days, counts, [spec.url for spec in day_specs]),
+        ]
+
+    return build
 
 
-def _early_access_sections(large: set[str]) -> list[Section]:
+def _early_access_sections(groups: list[Group]):
     intents = [
         Spec(
             label, Q(intent_level=value), _changelist(EarlyAccessRequest, intent_level__exact=value)
@@ -233,14 +317,15 @@ def _early_access_sections(large: set[str]) -> list[Section]:
         )
         for value, label in InvestmentRange.choices
     ]
-    figures = _count(EarlyAccessRequest.objects.all(), intents + ranges, large)
-    return [
-        Section("Early access by intent", figures[: len(intents)]),
-        Section("Early access by investment range", figures[len(intents) :]),
+    group = Group(EarlyAccessRequest.objects.all(), intents + ranges)
+    groups.append(group)
+    return lambda: [
+        Section("Early access by intent", group.figures[: len(intents)]),
+        Section("Early access by investment range", group.figures[len(intents) :]),
     ]
 
 
-def _contact_figures(user, large: set[str]) -> list[Figure]:
+def _contact_figures(user, groups: list[Group]) -> Group:
     specs = [
         Spec(
             f"Contacts: {label.lower()}",
@@ -249,10 +334,11 @@ def _contact_figures(user, large: set[str]) -> list[Figure]:
         )
         for value, label in Contact.Type.choices
     ]
-    return _count(Contact.objects.for_user(user), specs, large)
+    groups.append(Group(Contact.objects.for_user(user), specs))
+    return groups[-1]
 
 
-def _appointment_figures(user, now: datetime, large: set[str]) -> list[Figure]:
+def _appointment_figures(user, now: datetime, groups: list[Group]) -> Group:
     until = now + timedelta(days=7)
     upcoming = Spec(
         "Appointments in the next 7 days",
@@ -264,10 +350,11 @@ def _appointment_figures(user, now: datetime, large: set[str]) -> list[Figure]:
             status__in=",".join(Appointment.UPCOMING),
         ),
     )
-    return _count(Appointment.objects.for_user(user), [upcoming], large)
+    groups.append(Group(Appointment.objects.for_user(user), [upcoming]))
+    return groups[-1]
 
 
-def _task_figures(user, now: datetime, large: set[str]) -> list[Figure]:
+def _task_figures(user, now: datetime, groups: list[Group]) -> Group:
     is_open = Q(status__in=Task.OPEN)
     open_statuses = ",".join(Task.OPEN)
     specs = [
@@ -283,24 +370,22 @@ def _task_figures(user, now: datetime, large: set[str]) -> list[Figure]:
             _changelist(Task, status__in=open_statuses, assignee=user.pk),
         ),
     ]
-    return _count(Task.objects.for_user(user), specs, large)
+    groups.append(Group(Task.objects.for_user(user), specs))
+    return groups[-1]
 
 
-def _new_leads_chart(today: date, large: set[str]) -> tuple[list[Bar], int]:
+def _chart_days(today: date) -> tuple[list[date], list[Spec]]:
     first_day = today - timedelta(days=CHART_DAYS - 1)
     days = [first_day + timedelta(days=offset) for offset in range(CHART_DAYS)]
-    urls = []
     specs = []
     for day in days:
         start, end = _start_of_day(day), _start_of_day(day + timedelta(days=1))
         url = _changelist(UsersLead, first_seen_at__gte=_iso(start), first_seen_at__lt=_iso(end))
-        urls.append(url)
         specs.append(Spec(str(day), Q(first_seen_at__gte=start, first_seen_at__lt=end), url))
-    if UsersLead._meta.db_table in large:
-        # A bar is a picture: on a large table every day is read off the column's histogram.
-        counts = _histogram_counts(UsersLead, "first_seen_at", days)
-    else:
-        counts = [figure.value for figure in _count(UsersLead.objects.all(), specs, large)]
+    return days, specs
+
+
+def _chart_bars(days: list[date], counts: list[int], urls: list[str]) -> tuple[list[Bar], int]:
     peak = max(counts, default=0)
     width = CHART_WIDTH / CHART_DAYS
     bars = []
@@ -320,21 +405,13 @@ def _new_leads_chart(today: date, large: set[str]) -> tuple[list[Bar], int]:
     return bars, peak
 
 
-def _histogram_counts(model, column: str, days: list[date]) -> list[int]:
-    """Estimate rows per day of ``column`` from PostgreSQL's statistics: one query.
+def _histogram_counts(row: tuple | None, days: list[date]) -> list[int]:
+    """Estimate leads per day of ``first_seen_at`` from PostgreSQL's statistics of the column.
 
     This is how the planner estimates a range: the most common values that fall in it, plus the
     share of the histogram (of the other values) that the range covers, times the table's rows.
+    ``row`` is read with the table sizes (``_table_statistics``).
     """
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT s.histogram_bounds::text::timestamptz[], "
-            "s.most_common_vals::text::timestamptz[], s.most_common_freqs, s.null_frac, "
-            "c.reltuples FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename "
-            "WHERE s.schemaname = current_schema() AND s.tablename = %s AND s.attname = %s",
-            [model._meta.db_table, column],
-        )
-        row = cursor.fetchone()
     if not row:
         return [0] * len(days)
     bounds, common, frequencies, null_share, rows = row

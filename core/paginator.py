@@ -28,6 +28,31 @@ def planner_row_estimate(queryset: QuerySet) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+def planner_row_estimates(querysets: list[QuerySet]) -> list[int] | None:
+    """Return the planner's row estimates of ``querysets`` in one query, or None off PostgreSQL.
+
+    One call of ``leadcrm_row_estimates`` (core migration 0003), which EXPLAINs each query in
+    turn: the same single round trip for any number of querysets on any table size. The
+    querysets' parameters are bound by psycopg on the client (``compose_sql``), as the text
+    of each query must stand alone.
+    """
+    if not querysets:
+        return []
+    alias = querysets[0].db
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return None
+    queries = []
+    for queryset in querysets:
+        if queryset.db != alias:
+            raise ValueError("planner_row_estimates needs querysets of one database")
+        sql, params = queryset.order_by().query.sql_with_params()
+        queries.append(connection.ops.compose_sql(sql, params))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT leadcrm_row_estimates(%s::text[])", [queries])
+        return [int(rows) for rows in cursor.fetchone()[0]]
+
+
 class EstimatedCountPaginator(Paginator):
     """Count exactly when the result is small; above ``exact_count_below`` use the estimate.
 
