@@ -2,8 +2,9 @@
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
-from core.paginator import EstimatedCountPaginator, planner_row_estimate
+from core.paginator import EstimatedCountPaginator, planner_row_estimate, planner_row_estimates
 from leads.models import UsersLead
 from tests.leads.factories import UsersLeadFactory
 
@@ -54,3 +55,32 @@ def test_a_filtered_result_is_estimated_from_its_own_plan(postgres_only):
         cursor.execute("ANALYZE users_leads")
 
     assert planner_row_estimate(UsersLead.objects.filter(name="Asha")) == 10
+
+
+def test_several_estimates_in_one_query_match_one_explain_each(
+    postgres_only, django_assert_num_queries
+):
+    UsersLeadFactory.create_batch(30, name="", source="OTHER")
+    UsersLeadFactory.create_batch(10, name="Asha", source="CHOICES")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE users_leads")
+    querysets = [
+        UsersLead.objects.all(),
+        UsersLead.objects.filter(name="Asha"),
+        UsersLead.objects.filter(name="O'Brien; DROP TABLE users_leads"),  # quoted, not run
+        UsersLead.objects.filter(source="OTHER", first_seen_at__gte=timezone.now()),
+    ]
+    singles = [planner_row_estimate(queryset) for queryset in querysets]
+
+    with django_assert_num_queries(1):
+        together = planner_row_estimates(querysets)
+
+    assert together == singles
+    assert together[:2] == [40, 10]
+    assert UsersLead.objects.count() == 40
+
+
+def test_no_estimates_off_postgresql_and_none_asked(db):
+    assert planner_row_estimates([]) == []
+    if connection.vendor != "postgresql":
+        assert planner_row_estimates([UsersLead.objects.all()]) is None
