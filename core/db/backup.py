@@ -2,8 +2,9 @@
 
 PostgreSQL: ``pg_dump --format=custom``, restored with ``pg_restore`` piped into one ``psql``
 transaction (all or nothing). SQLite: the online backup API of the ``sqlite3`` module.
-A restore brings back exactly the backed-up tables: tables created after the backup (by a
-later migration, say) are dropped, so the schema and the migration history match again.
+A restore brings back exactly the backed-up tables: tables, extensions and functions created
+after the backup (by a later migration, say) are dropped, so the schema and the migration
+history match again.
 """
 
 import os
@@ -210,6 +211,35 @@ def _pg_dump_extensions(path: Path, env: dict[str, str]) -> set[str]:
     }
 
 
+def _pg_dump_functions(path: Path, env: dict[str, str]) -> set[tuple[str, str]]:
+    listing = _run([_pg_tool("pg_restore"), "--list", str(path)], env, "pg_restore --list")
+    # e.g. "216; 1255 16400 FUNCTION public leadcrm_row_estimates(text[]) postgres"
+    return {
+        (match.group(1), match.group(2))
+        for line in listing.stdout.splitlines()
+        if (match := re.match(r"^\d+; \d+ \d+ (?:FUNCTION|PROCEDURE) (\S+) ([^\s(]+)\(", line))
+    }
+
+
+def _pg_live_functions(connection) -> set[tuple[str, str, str]]:
+    """Functions and procedures of the database's own (not an extension's): schema, name, args."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE p.prokind IN ('f', 'p')
+              AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+              AND n.nspname NOT LIKE 'pg\\_%'
+              AND NOT EXISTS (
+                SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass
+                AND d.objid = p.oid AND d.deptype = 'e'
+              )
+            """
+        )
+        return set(cursor.fetchall())
+
+
 def _pg_live_extensions(connection) -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT extname FROM pg_extension WHERE extname <> 'plpgsql'")
@@ -235,6 +265,13 @@ def _pg_restore(connection, path: Path) -> RestoreResult:
     extra = sorted(live - _pg_dump_tables(path, env))
     # Extensions installed since the backup (pg_trgm by a later migration) go too.
     later_extensions = sorted(_pg_live_extensions(connection) - _pg_dump_extensions(path, env))
+    # So do functions created since (leadcrm_row_estimates by core 0003).
+    dumped_functions = _pg_dump_functions(path, env)
+    later_functions = sorted(
+        function
+        for function in _pg_live_functions(connection)
+        if function[:2] not in dumped_functions
+    )
     # Our own connection would hold locks the restore waits for.
     connection.close()
     quote = connection.ops.quote_name
@@ -244,6 +281,10 @@ def _pg_restore(connection, path: Path) -> RestoreResult:
         f"DROP TABLE IF EXISTS {quote(schema)}.{quote(name)} CASCADE;\n"
         for schema, name in sorted(live)
     ) + "".join(f"DROP EXTENSION IF EXISTS {quote(name)} CASCADE;\n" for name in later_extensions)
+    prefix += "".join(
+        f"DROP ROUTINE IF EXISTS {quote(schema)}.{quote(name)}({arguments}) CASCADE;\n"
+        for schema, name, arguments in later_functions
+    )
     # NOTICEs ("... does not exist, skipping") are noise; errors still stop psql.
     env["PGOPTIONS"] = (env.get("PGOPTIONS", "") + " -c client_min_messages=warning").strip()
     with tempfile.TemporaryDirectory(prefix="dbrestore-") as workdir:
