@@ -72,3 +72,27 @@ def database_from_url(
         options.setdefault("timeout", 20)
         options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
     return config
+
+
+# A replica that is down must fail fast: its reads then go to the primary.
+REPLICA_CONNECT_TIMEOUT_SECONDS = 2
+
+
+def replica_databases(urls: list[str], *, sqlite_path: Path) -> dict[str, dict]:
+    """Return DATABASES entries ``replica_0``, ``replica_1`` ... for DATABASE_REPLICA_URLS.
+
+    No pool (a pool would wait its timeout for a replica that is down; a refused connection
+    answers at once), a connection kept for a minute and checked before use, and in tests the
+    primary's connection (``MIRROR``), since a test database has no replica of its own.
+    """
+    replicas = {}
+    for number, url in enumerate(url for url in urls if url.strip()):
+        config = database_from_url(
+            url.strip(), sqlite_path=sqlite_path, pool=False, setting="DATABASE_REPLICA_URLS"
+        )
+        if config["ENGINE"] == POSTGRES_ENGINE:
+            config["CONN_MAX_AGE"] = TRANSACTION_POOLER_CONN_MAX_AGE
+            config["OPTIONS"].setdefault("connect_timeout", REPLICA_CONNECT_TIMEOUT_SECONDS)
+        config["TEST"] = {"MIRROR": "default"}
+        replicas[f"replica_{number}"] = config
+    return replicas

@@ -6,7 +6,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from config.database import POOL_TIMEOUT_SECONDS, database_from_url
+from config.database import POOL_TIMEOUT_SECONDS, database_from_url, replica_databases
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -29,6 +29,16 @@ DATABASES = {
         transaction_pooler=env.bool("DATABASE_TRANSACTION_POOLER", default=False),
     )
 }
+# Streaming replicas for staff reads (core/db/replicas.py): comma-separated URLs.
+DATABASES.update(
+    replica_databases(env.list("DATABASE_REPLICA_URLS", default=[]), sqlite_path=BASE_DIR / "x")
+)
+DATABASE_REPLICAS = [alias for alias in DATABASES if alias.startswith("replica_")]
+DATABASE_ROUTERS = ["core.db.replicas.PrimaryReplicaRouter"]
+# Read-your-writes: a client's reads stay on the primary this long after it wrote.
+DATABASE_REPLICA_PIN_SECONDS = env.float("DATABASE_REPLICA_PIN_SECONDS", default=10)
+DATABASE_REPLICA_MAX_LAG_SECONDS = env.float("DATABASE_REPLICA_MAX_LAG_SECONDS", default=10)
+DATABASE_REPLICA_CHECK_SECONDS = env.float("DATABASE_REPLICA_CHECK_SECONDS", default=2)
 # The non-pooled connection: for migrations and backups only, never for serving requests.
 DIRECT_URL = env.str("DIRECT_URL", default="")
 # Only management commands (migrate, check_drift, dbbackup, dbrestore) switch to it: core/db/.
@@ -66,6 +76,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Staff reads from a replica, writers pinned to the primary (core/db/replicas.py); above
+    # everything that may answer 503, so that a failed replica read is run again on the primary.
+    "core.db.replicas.ReplicaReadsMiddleware",
     # As high as it can go: before anything that answers (CommonMiddleware, the views), so a
     # 429 carries CORS headers too. Production puts WhiteNoise (static files only) above it.
     "corsheaders.middleware.CorsMiddleware",
