@@ -1,9 +1,11 @@
 """The staff dashboard on the admin index: the figures a small sales team opens every morning.
 
 ``dashboard_figures()`` runs a fixed number of queries whatever the data size, and every figure
-carries the admin link that lists exactly the rows it counts. Lead figures belong to the site;
-CRM figures are confined to the organizations the staff member works for (crm/scoping.py). A
-section a user has no permission to view is left out, not shown empty.
+carries the admin link that lists exactly the rows it counts. Every figure counts only what the
+staff member may see in the admin: CRM figures are confined to the organizations they work for
+(crm/scoping.py), lead figures to the leads not converted yet and those converted into those
+organizations (``UsersLead.objects.for_user``). A section a user has no permission to view is
+left out, not shown empty.
 
 Each group of figures counts rows of one table. A table below EXACT_COUNT_BELOW rows is counted
 exactly, in one aggregate per group. Above it (PostgreSQL), counting would read the whole table
@@ -218,16 +220,16 @@ def dashboard_figures(*, user, now: datetime | None = None) -> Dashboard:
     # Each part adds its groups and returns how to build its sections once they are counted.
     builders = []
     if _can_view(user, UsersLead):
-        builders.append(_lead_sections(today, statistics, groups))
+        builders.append(_lead_sections(user, today, statistics, groups))
     if _can_view(user, EarlyAccessRequest):
-        builders.append(_early_access_sections(groups))
+        builders.append(_early_access_sections(user, groups))
     if _can_view(user, ContactMessage):
         waiting = Spec(
             "Contact messages awaiting a reply",
             Q(responded=False),
             _changelist(ContactMessage, responded__exact="0"),
         )
-        inbox = Group(ContactMessage.objects.all(), [waiting])
+        inbox = Group(ContactMessage.objects.for_user(user), [waiting])
         groups.append(inbox)
         builders.append(lambda: [Section("Inbox", inbox.figures)])
     crm_parts = []
@@ -252,7 +254,7 @@ def dashboard_figures(*, user, now: datetime | None = None) -> Dashboard:
     return dashboard
 
 
-def _lead_sections(today: date, statistics: Statistics, groups: list[Group]):
+def _lead_sections(user, today: date, statistics: Statistics, groups: list[Group]):
     since = {
         "today": _start_of_day(today),
         "in the last 7 days": _start_of_day(today - timedelta(days=6)),
@@ -275,7 +277,7 @@ def _lead_sections(today: date, statistics: Statistics, groups: list[Group]):
             for value, label in LeadSource.choices
         ),
     ]
-    leads = Group(UsersLead.objects.all(), specs)
+    leads = Group(UsersLead.objects.for_user(user), specs)
     groups.append(leads)
     days, day_specs = _chart_days(today)
     large = UsersLead._meta.db_table in statistics.large
@@ -294,7 +296,8 @@ def _lead_sections(today: date, statistics: Statistics, groups: list[Group]):
             approximate=total.approximate or converted_count.approximate,
         )
         if large:
-            # A bar is a picture: on a large table every day is read off the column's histogram.
+            # A bar is a picture: on a large table every day is read off the column's histogram
+            # (of every lead: the one place a confined member's figure is not scoped).
             counts = _histogram_counts(statistics.chart, days)
         else:
             counts = [figure.value for figure in leads.figures[len(specs) :]]
@@ -307,7 +310,7 @@ def _lead_sections(today: date, statistics: Statistics, groups: list[Group]):
     return build
 
 
-def _early_access_sections(groups: list[Group]):
+def _early_access_sections(user, groups: list[Group]):
     intents = [
         Spec(
             label, Q(intent_level=value), _changelist(EarlyAccessRequest, intent_level__exact=value)
@@ -322,7 +325,7 @@ def _early_access_sections(groups: list[Group]):
         )
         for value, label in InvestmentRange.choices
     ]
-    group = Group(EarlyAccessRequest.objects.all(), intents + ranges)
+    group = Group(EarlyAccessRequest.objects.for_user(user), intents + ranges)
     groups.append(group)
     return lambda: [
         Section("Early access by intent", group.figures[: len(intents)]),

@@ -14,7 +14,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -70,12 +70,22 @@ class BigTableAdmin(admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     Media = WorkspaceMedia
 
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # A lead of another organization (or none at all) is "not found", as in the CRM admin:
+        # no redirect that tells the two apart.
+        raise Http404(f"No {opts.verbose_name} with this id.")
+
 
 class SubmissionAdmin(BigTableAdmin):
     """A visitor's submission: staff read it (and may delete it), nobody edits or adds it."""
 
     # Every list shows the lead's email: fetch it in the same query.
     list_select_related = ["lead"]
+
+    def get_queryset(self, request):
+        # Lists, change, history and delete pages, search and actions: the rows of the leads
+        # the signed-in staff member may see (``LeadChildQuerySet.for_user``).
+        return super().get_queryset(request).for_user(request.user)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -227,7 +237,10 @@ class UsersLeadAdmin(ExportMixin, BigTableAdmin):
         return request.user.has_perm("leads.convert_userslead")
 
     def get_queryset(self, request):
-        return with_probed_dates(super().get_queryset(request))
+        # Every page, search, action, export and the convert view read the leads the signed-in
+        # staff member may see (``LeadQuerySet.for_user``): another organization's converted
+        # lead is absent from the list and answers "doesn't exist" on its pages.
+        return with_probed_dates(super().get_queryset(request).for_user(request.user))
 
     def get_changelist(self, request, **kwargs):
         return LeadChangeList

@@ -84,6 +84,49 @@ def _environment_field() -> models.CharField:
     )
 
 
+def _lead_scope(user, prefix: str = "") -> models.Q | None:
+    """Return the condition on a lead (at ``prefix``) that ``user`` may see, or None for all.
+
+    Leads belong to the platform, not to an organization, until staff convert one into an
+    organization's contact: from then on it is that organization's. So a staff member confined
+    to organizations (crm/scoping.py) sees the leads not converted yet and those converted into
+    their own organizations; superusers and platform staff see every lead. Anyone else (an
+    anonymous or inactive user) sees none (``Q(pk__in=[])``).
+    """
+    # crm.scoping imports no crm model at module level; leads already depends on crm (the
+    # converted contact), never the other way round.
+    from crm.scoping import organization_ids_for
+
+    scope = organization_ids_for(user)
+    if scope is None:
+        return None
+    if not scope:
+        return models.Q(pk__in=[])
+    return models.Q(**{f"{prefix}converted_at__isnull": True}) | models.Q(
+        **{f"{prefix}converted_contact__organization_id__in": scope}
+    )
+
+
+class LeadQuerySet(models.QuerySet):
+    def for_user(self, user) -> "LeadQuerySet":
+        """Return the leads ``user`` may see (the rule is ``_lead_scope``'s)."""
+        condition = _lead_scope(user)
+        return self if condition is None else self.filter(condition)
+
+
+class LeadChildQuerySet(models.QuerySet):
+    """Rows that hang off a lead: events, submissions and visits."""
+
+    def for_user(self, user) -> "LeadChildQuerySet":
+        """Return the rows of the leads ``user`` may see. A row without a lead (an anonymous
+        visit, a legacy answer, an event of a deleted lead) is nobody's organization's; only
+        unconfined staff see it."""
+        condition = _lead_scope(user, "lead__")
+        if condition is None:
+            return self
+        return self.filter(models.Q(lead__isnull=False) & condition)
+
+
 def _environment_check(table: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=models.Q(environment__in=Environment.values), name=f"{table}_environment_valid"
@@ -113,6 +156,8 @@ class UsersLead(models.Model):
         db_index=False,
     )
     converted_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = LeadQuerySet.as_manager()
 
     class Meta:
         db_table = "users_leads"
@@ -186,6 +231,8 @@ class LeadEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     environment = _environment_field()
 
+    objects = LeadChildQuerySet.as_manager()
+
     class Meta:
         db_table = "lead_events"
         ordering = ["-created_at"]
@@ -223,6 +270,8 @@ class ChoicesResponse(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     environment = _environment_field()
 
+    objects = LeadChildQuerySet.as_manager()
+
     class Meta:
         db_table = "choices_responses"
         ordering = ["-created_at"]
@@ -250,6 +299,8 @@ class EarlyAccessRequest(models.Model):
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     environment = _environment_field()
+
+    objects = LeadChildQuerySet.as_manager()
 
     class Meta:
         db_table = "early_access_requests"
@@ -288,6 +339,8 @@ class ContactMessage(models.Model):
     responded = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     environment = _environment_field()
+
+    objects = LeadChildQuerySet.as_manager()
 
     class Meta:
         db_table = "contact_messages"
@@ -328,6 +381,8 @@ class PageSession(models.Model):
     utm_campaign = models.CharField(max_length=UTM_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     environment = _environment_field()
+
+    objects = LeadChildQuerySet.as_manager()
 
     class Meta:
         db_table = "page_sessions"

@@ -4,10 +4,10 @@ Read-only, but for ``POST /api/leads/<id>/convert/`` (``lead_convert_to_contact`
 Leads belong to the platform, not to an organization. As in the admin, staff with the view
 permission see the leads still to be converted; a lead converted into another organization's
 contact is that organization's, so a staff member who belongs to organizations sees only the
-converted leads of their own (``leads_for``). The public form endpoints live in leads/apis.py.
+converted leads of their own (``UsersLead.objects.for_user``, the rule the admin and the
+dashboard use too). The public form endpoints live in leads/apis.py.
 """
 
-from django.db.models import Q, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -16,7 +16,6 @@ from rest_framework.response import Response
 
 from core.staff_api import ScopedRelatedField, StaffApiMixin, StaffCursorPagination
 from crm.models import Contact, Organization
-from crm.scoping import organization_ids_for
 from crm.serializers import ContactSerializer
 from leads import filters
 from leads.models import (
@@ -27,18 +26,6 @@ from leads.models import (
     UsersLead,
 )
 from leads.services import lead_convert_to_contact
-
-
-def leads_for(user) -> QuerySet[UsersLead]:
-    """Return the leads ``user`` may see: all for platform staff; for a member of
-    organizations, those not converted yet and those converted into their organizations."""
-    scope = organization_ids_for(user)
-    leads = UsersLead.objects.all()
-    if scope is None:
-        return leads
-    return leads.filter(
-        Q(converted_at__isnull=True) | Q(converted_contact__organization_id__in=scope)
-    )
 
 
 class ChoicesResponseSerializer(serializers.ModelSerializer):
@@ -131,7 +118,7 @@ class LeadViewSet(StaffApiMixin, viewsets.ReadOnlyModelViewSet):
     action_permissions = {"convert": ["leads.view_userslead", "leads.convert_userslead"]}
 
     def get_queryset(self):
-        leads = leads_for(self.request.user)
+        leads = UsersLead.objects.for_user(self.request.user)
         if self.action == "retrieve":
             leads = leads.prefetch_related(
                 "choices_responses", "early_access_requests", "contact_messages"
@@ -173,7 +160,4 @@ class LeadEventViewSet(StaffApiMixin, viewsets.ReadOnlyModelViewSet):
     ordering = ["-created_at"]
 
     def get_queryset(self):
-        events = LeadEvent.objects.all()
-        if organization_ids_for(self.request.user) is None:
-            return events
-        return events.filter(Q(lead__in=leads_for(self.request.user)))
+        return LeadEvent.objects.for_user(self.request.user)

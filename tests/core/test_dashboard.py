@@ -149,8 +149,47 @@ def test_a_members_crm_figures_count_only_its_organization(admin_user):
     assert figures["CRM: Contacts: clinic"] == 0
     assert figures["CRM: Contacts: individual"] == 1
     assert figures["CRM: Open tasks"] == 0
-    # Leads belong to the site, not to an organization.
+    # The leads not converted yet; the one converted into agency A's clinic is A's.
+    assert figures["Leads: Total leads"] == 6
+    assert figures["Leads: Converted to contacts"] == 0
+    assert figures["Leads: Conversion rate"] == "0.0%"
+    assert figures["Leads by source: Other"] == 0
+
+
+def test_lead_figures_count_only_conversions_into_the_members_organizations(client, admin_user):
+    agency_a, agency_b = _known_dataset(admin_user)
+    foreign = UsersLeadFactory(source="OTHER")
+    foreign.converted_contact = ContactFactory(organization=agency_b)
+    foreign.converted_at = timezone.now()
+    foreign.save(update_fields=["converted_contact", "converted_at"])
+    ContactMessageFactory(lead=foreign, responded=False)
+    EarlyAccessRequestFactory(lead=foreign, intent_level="HIGH", investment_range="BELOW_10K")
+    member = OrganizationMembershipFactory(organization=agency_a).user
+    member.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="leads", codename__startswith="view_")
+    )
+
+    dashboard = _figures(dashboard_figures(user=member))
+    everything = _figures(dashboard_figures(user=admin_user))
+
+    figures = {key: figure.value for key, figure in dashboard.items()}
     assert figures["Leads: Total leads"] == 7
+    assert figures["Leads: Converted to contacts"] == 1
+    assert figures["Leads: Conversion rate"] == "14.3%"
+    assert figures["Leads by source: Other"] == 1
+    assert figures["Inbox: Contact messages awaiting a reply"] == 1
+    assert figures["Early access by intent: Ready to invest now"] == 2
+    # The superuser counts the foreign conversion and its submissions too.
+    assert everything["Leads: Converted to contacts"].value == 2
+    assert everything["Inbox: Contact messages awaiting a reply"].value == 2
+    assert everything["Early access by intent: Ready to invest now"].value == 3
+    # And each of the member's figures links to a list of exactly those rows.
+    client.force_login(member)
+    for key, figure in dashboard.items():
+        if isinstance(figure.value, int):
+            response = client.get(figure.url)
+            assert response.status_code == 200, key
+            assert response.context["cl"].result_count == figure.value, key
 
 
 def test_sections_the_user_may_not_view_are_left_out():
