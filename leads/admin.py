@@ -33,9 +33,19 @@ from leads.models import (
     ContactMessage,
     EarlyAccessRequest,
     LeadEvent,
+    LeadStatus,
     PageSession,
     PropertyType,
     UsersLead,
+)
+from leads.pipeline import (
+    STAFF_STATUSES,
+    lead_assign_owner,
+    lead_owner_candidates,
+    lead_set_status,
+    leads_assign_owner,
+    leads_assign_round_robin,
+    leads_set_status,
 )
 from leads.resources import LeadResource
 from leads.selectors import (
@@ -171,6 +181,10 @@ class ChoiceKeyFilter(admin.SimpleListFilter):
 # --- Leads -----------------------------------------------------------------------------------
 
 
+def _leads(count: int) -> str:
+    return f"{count} lead" if count == 1 else f"{count} leads"
+
+
 def compact_time(value) -> str:
     """Return a short date for a list column, the full time on hover (fits a 1366 px list)."""
     local = timezone.localtime(value)
@@ -192,6 +206,56 @@ class ConvertLeadForm(forms.Form):
         self.fields["organization"].queryset = Organization.objects.for_user(user).order_by("name")
 
 
+class OwnerFilter(admin.SimpleListFilter):
+    title = "owner"
+    parameter_name = "owner"
+
+    def lookups(self, request, model_admin):
+        return [("me", "My leads"), ("none", "Unowned")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(owner=request.user)
+        if self.value() == "none":
+            return queryset.filter(owner__isnull=True)
+        return queryset
+
+
+class LeadForm(forms.ModelForm):
+    """Name and phone, plus the lead's status and owner, each saved through its service.
+
+    Status and owner are the model's non-editable fields (only the services change them), so
+    the form carries them under names of its own.
+    """
+
+    work_status = forms.ChoiceField(
+        label="Status",
+        choices=[(value, LeadStatus(value).label) for value in STAFF_STATUSES],
+        required=False,  # left out: the status stays as it is
+    )
+    work_owner = forms.ModelChoiceField(
+        label="Owner", queryset=UsersLead.objects.none(), required=False, empty_label="Nobody"
+    )
+
+    class Meta:
+        model = UsersLead
+        fields = ["name", "phone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["work_owner"].queryset = lead_owner_candidates()
+        lead = self.instance
+        if lead.pk is None:
+            return
+        self.initial.setdefault("work_owner", lead.owner_id)
+        self.initial.setdefault("work_status", lead.status)
+        if lead.status == LeadStatus.CONVERTED:
+            # Final: set by the conversion, shown but not changeable.
+            status = self.fields["work_status"]
+            status.choices = [(LeadStatus.CONVERTED, LeadStatus.CONVERTED.label)]
+            status.disabled = True
+
+
 class LeadChangeList(ChangeList):
     def get_results(self, request):
         super().get_results(request)
@@ -207,11 +271,13 @@ class UsersLeadAdmin(ExportMixin, BigTableAdmin):
         "phone",
         "source",
         "submissions",
-        "converted",
+        "status",
+        "owner",
         "first_seen",
         "last_seen",
     ]
-    list_filter = [FirstSeenFilter, "source", "environment", ConvertedFilter]
+    list_select_related = ["owner"]
+    list_filter = [FirstSeenFilter, OwnerFilter, "status", "source", "environment", ConvertedFilter]
     # Prefix match on email and phone (what staff type; an index serves it), any part of names
     # (a trigram index serves it on PostgreSQL).
     search_fields = ["^email", "name", "^phone"]
@@ -225,8 +291,18 @@ class UsersLeadAdmin(ExportMixin, BigTableAdmin):
         "last_seen_at",
         "converted_to",
     ]
-    fields = ["email", "name", "phone", *readonly_fields[1:]]
-    actions = ["convert_to_contact"]
+    form = LeadForm
+    fields = ["email", "name", "phone", "work_status", "work_owner", *readonly_fields[1:]]
+    actions = [
+        "convert_to_contact",
+        "assign_to_me",
+        "assign_round_robin",
+        "unassign",
+        "mark_contacted",
+        "mark_qualified",
+        "mark_unqualified",
+        "mark_new",
+    ]
     resource_classes = [LeadResource]
     formats = [CSV, XLSX]
 
@@ -291,8 +367,68 @@ class UsersLeadAdmin(ExportMixin, BigTableAdmin):
         )
 
     def save_model(self, request, obj, form, change) -> None:
-        # Staff may only correct name and phone, through the service that records who did.
-        lead_update(lead=obj, name=obj.name, phone=obj.phone, by=request.user.get_username())
+        # Staff correct name and phone, and set status and owner, through the services that
+        # record who did.
+        by = request.user.get_username()
+        lead_update(lead=obj, name=obj.name, phone=obj.phone, by=by)
+        if "work_status" in form.changed_data and form.cleaned_data["work_status"]:
+            lead_set_status(lead=obj, status=form.cleaned_data["work_status"], by=by)
+        if "work_owner" in form.changed_data:
+            lead_assign_owner(lead=obj, owner=form.cleaned_data["work_owner"], by=by)
+
+    # Bulk work on the selected leads: each through the pipeline services, one message each.
+
+    @admin.action(description="Assign selected leads to me", permissions=["change"])
+    def assign_to_me(self, request, queryset: QuerySet[UsersLead]) -> None:
+        try:
+            count = leads_assign_owner(
+                leads=queryset, owner=request.user, by=request.user.get_username()
+            )
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return
+        self.message_user(request, f"{_leads(count)} assigned to you.", messages.SUCCESS)
+
+    @admin.action(
+        description="Assign selected leads round-robin among Sales", permissions=["change"]
+    )
+    def assign_round_robin(self, request, queryset: QuerySet[UsersLead]) -> None:
+        try:
+            given = leads_assign_round_robin(leads=queryset, by=request.user.get_username())
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return
+        if not given:
+            self.message_user(request, "The selected leads all have an owner already.")
+            return
+        shares = ", ".join(f"{_leads(count)} to {member}" for member, count in given.items())
+        self.message_user(request, f"Assigned {shares}.", messages.SUCCESS)
+
+    @admin.action(description="Unassign selected leads", permissions=["change"])
+    def unassign(self, request, queryset: QuerySet[UsersLead]) -> None:
+        count = leads_assign_owner(leads=queryset, owner=None, by=request.user.get_username())
+        self.message_user(request, f"{_leads(count)} unassigned.", messages.SUCCESS)
+
+    def _set_status(self, request, queryset, status: str) -> None:
+        count = leads_set_status(leads=queryset, status=status, by=request.user.get_username())
+        label = LeadStatus(status).label
+        self.message_user(request, f"{_leads(count)} marked {label}.", messages.SUCCESS)
+
+    @admin.action(description="Mark selected leads Contacted", permissions=["change"])
+    def mark_contacted(self, request, queryset: QuerySet[UsersLead]) -> None:
+        self._set_status(request, queryset, LeadStatus.CONTACTED)
+
+    @admin.action(description="Mark selected leads Qualified", permissions=["change"])
+    def mark_qualified(self, request, queryset: QuerySet[UsersLead]) -> None:
+        self._set_status(request, queryset, LeadStatus.QUALIFIED)
+
+    @admin.action(description="Mark selected leads Unqualified", permissions=["change"])
+    def mark_unqualified(self, request, queryset: QuerySet[UsersLead]) -> None:
+        self._set_status(request, queryset, LeadStatus.UNQUALIFIED)
+
+    @admin.action(description="Mark selected leads New", permissions=["change"])
+    def mark_new(self, request, queryset: QuerySet[UsersLead]) -> None:
+        self._set_status(request, queryset, LeadStatus.NEW)
 
     # The lead page: one timeline instead of a table per form.
 

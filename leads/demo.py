@@ -141,6 +141,23 @@ def seed_lead_history(*, seed: int = 7) -> None:
             _submit_something(rng, email=email, name=f"{first} {last}", visitor_key=visitor_key)
             _move_back(email=email, since=since, delta=timedelta(days=days))
     _convert_some(every=7)
+    _work_some()
+
+
+def _work_some() -> None:
+    """Give the open history leads the statuses and owners that staff's work would leave."""
+    from leads.pipeline import lead_owner_candidates, leads_assign_owner, leads_set_status
+
+    history = list(
+        UsersLead.objects.filter(email__endswith=f"@{HISTORY_DOMAIN}", converted_at__isnull=True)
+        .select_related("owner")
+        .order_by("email")
+    )
+    for status, every in (("CONTACTED", 3), ("QUALIFIED", 5), ("UNQUALIFIED", 11)):
+        leads_set_status(leads=history[1::every], status=status, by="demo")
+    owners = list(lead_owner_candidates().filter(is_superuser=False))
+    for index, owner in enumerate(owners):
+        leads_assign_owner(leads=history[index :: len(owners) + 1], owner=owner, by="demo")
 
 
 def _convert_some(*, every: int) -> None:

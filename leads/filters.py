@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import Q, QuerySet
+from rest_framework.exceptions import ValidationError
 
 from core.api_filters import DateTimeRangeFilter
 from leads.models import LeadEvent, UsersLead
@@ -16,11 +17,17 @@ class LeadFilter(django_filters.FilterSet):
     converted_contact = django_filters.UUIDFilter(field_name="converted_contact_id")
     first_seen_at = DateTimeRangeFilter()
     last_seen_at = DateTimeRangeFilter()
+    owner = django_filters.CharFilter(
+        method="filter_owner",
+        help_text="`me` for your own leads, `none` for unowned ones, or a staff user's id.",
+    )
 
     class Meta:
         model = UsersLead
         fields = [
             "q",
+            "status",
+            "owner",
             "email",
             "source",
             "environment",
@@ -35,6 +42,16 @@ class LeadFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(Q(email__icontains=value) | Q(name__icontains=value))
+
+    def filter_owner(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip().lower()
+        if value == "me":
+            return queryset.filter(owner=self.request.user)
+        if value == "none":
+            return queryset.filter(owner__isnull=True)
+        if not value.isdigit():
+            raise ValidationError({"owner": "Use `me`, `none` or a staff user's id."})
+        return queryset.filter(owner_id=int(value))
 
 
 class LeadEventFilter(django_filters.FilterSet):

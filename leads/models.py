@@ -7,6 +7,7 @@ form submission is a row of its own that points at the lead, and every touch lea
 
 import uuid
 
+from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models.functions import Lower, Trim, Upper
@@ -75,6 +76,16 @@ class LeadEventType(models.TextChoices):
     LEAD_EDITED = "LEAD_EDITED", "Lead edited by staff"
     LEAD_CONVERTED = "LEAD_CONVERTED", "Lead converted to a contact"
     CONTACT_MESSAGE_REOPENED = "CONTACT_MESSAGE_REOPENED", "Contact message marked not responded"
+
+
+class LeadStatus(models.TextChoices):
+    """Where staff are with a lead. CONVERTED is set only by the conversion service."""
+
+    NEW = "NEW", "New"
+    CONTACTED = "CONTACTED", "Contacted"
+    QUALIFIED = "QUALIFIED", "Qualified"
+    UNQUALIFIED = "UNQUALIFIED", "Unqualified"
+    CONVERTED = "CONVERTED", "Converted"
 
 
 def _environment_field() -> models.CharField:
@@ -156,6 +167,26 @@ class UsersLead(models.Model):
         db_index=False,
     )
     converted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Staff's work on the lead, changed only through the lead services (each change leaves a
+    # LEAD_EDITED event). The database default keeps inserts by code that predates the column
+    # working during a deploy.
+    status = models.CharField(
+        max_length=16,
+        choices=LeadStatus.choices,
+        default=LeadStatus.NEW,
+        db_default=LeadStatus.NEW,
+        editable=False,
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="owned_leads",
+        # Indexed concurrently in a later migration, with the status: users_leads is live.
+        db_index=False,
+    )
 
     objects = LeadQuerySet.as_manager()
 
@@ -189,6 +220,15 @@ class UsersLead(models.Model):
                 | models.Q(converted_at__isnull=False),
                 name="users_leads_converted_has_time",
             ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=LeadStatus.values), name="users_leads_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=LeadStatus.CONVERTED)
+                | models.Q(converted_at__isnull=False),
+                name="users_leads_status_converted_has_time",
+                violation_error_message="Only converting a lead marks it converted.",
+            ),
         ]
         indexes = [
             models.Index(
@@ -198,6 +238,9 @@ class UsersLead(models.Model):
             ),
             # The admin's default ordering (with the pk Django appends) and its date drill-down.
             models.Index(fields=["-last_seen_at", "-id"], name="users_leads_last_seen_idx"),
+            # "My leads" and "unowned" (owner IS NULL) queues, newest activity first.
+            models.Index(fields=["owner", "-last_seen_at"], name="users_leads_owner_seen_idx"),
+            models.Index(fields=["status", "-last_seen_at"], name="users_leads_status_seen_idx"),
             models.Index(fields=["first_seen_at"], name="users_leads_first_seen_idx"),
             # Admin search: email and phone by prefix (UPPER(..) LIKE 'X%'), names by any part
             # (a trigram index; on SQLite a plain expression index of the same name).

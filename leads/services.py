@@ -7,6 +7,7 @@ statements (the upsert, its own row, its event) between BEGIN and COMMIT, plus t
 claim when the visitor brings a cookie.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 from django.utils import timezone
@@ -24,11 +25,13 @@ from leads.models import (
     InvestmentRange,
     LeadEvent,
     LeadSource,
+    LeadStatus,
     PageSession,
     PropertyType,
     UsersLead,
 )
 from leads.normalize import normalize_email
+from leads.pipeline import lead_auto_assign
 
 NPS_MIN, NPS_MAX = 0, 10
 CONTACT_MESSAGE_MIN_LENGTH = 10
@@ -105,7 +108,10 @@ def lead_upsert(
     # SQLite) and builds the model instance.
     (lead,) = UsersLead.objects.using(connection.alias).raw(_LEAD_UPSERT_SQL, params)
     # Our freshly generated id came back only if our row was the one inserted.
-    return lead, lead.pk == candidate.pk
+    created = lead.pk == candidate.pk
+    if created and settings.LEAD_AUTO_ASSIGN:
+        lead_auto_assign(lead=lead)
+    return lead, created
 
 
 def page_sessions_attribute(*, lead: UsersLead, visitor_key: str) -> int:
@@ -386,6 +392,7 @@ def lead_convert_to_contact(
     contact.organization = organization
     locked.converted_contact = contact
     locked.converted_at = timezone.now()
-    locked.save(update_fields=["converted_contact", "converted_at"])
+    locked.status = LeadStatus.CONVERTED
+    locked.save(update_fields=["converted_contact", "converted_at", "status"])
     events.lead_converted_event(lead=locked, contact=contact, created=created, by=by)
     return contact

@@ -8,6 +8,7 @@ converted leads of their own (``UsersLead.objects.for_user``, the rule the admin
 dashboard use too). The public form endpoints live in leads/apis.py.
 """
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -25,6 +26,7 @@ from leads.models import (
     LeadEvent,
     UsersLead,
 )
+from leads.pipeline import STAFF_STATUSES, lead_assign_owner, lead_owner_candidates, lead_set_status
 from leads.services import lead_convert_to_contact
 
 
@@ -63,8 +65,30 @@ class LeadSerializer(serializers.ModelSerializer):
             "last_seen_at",
             "converted_contact",
             "converted_at",
+            "status",
+            "owner",
         ]
         read_only_fields = fields
+
+
+class LeadWorkSerializer(serializers.Serializer):
+    """What staff may change on a lead over the API: its status and its owner."""
+
+    status = serializers.ChoiceField(choices=STAFF_STATUSES, required=False)
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=lead_owner_candidates(),
+        required=False,
+        allow_null=True,
+        error_messages={
+            "does_not_exist": "Choose an active staff member who works on leads.",
+            "incorrect_type": "Choose an active staff member who works on leads.",
+        },
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["owner"].queryset = lead_owner_candidates()  # evaluated per request
+        return fields
 
 
 class LeadSubmissionsSerializer(serializers.Serializer):
@@ -107,7 +131,11 @@ class LeadCursorPagination(StaffCursorPagination):
 
 
 class LeadViewSet(StaffApiMixin, viewsets.ReadOnlyModelViewSet):
-    """Leads, newest activity first; one lead's page holds its form submissions."""
+    """Leads, newest activity first; one lead's page holds its form submissions.
+
+    ``PATCH`` changes the lead's ``status`` (not CONVERTED: converting does that) and ``owner``
+    (a staff member who may change leads, or null); each change leaves a lead event.
+    """
 
     queryset = UsersLead.objects.all()  # the model, for permissions and the schema
     serializer_class = LeadSerializer
@@ -127,6 +155,21 @@ class LeadViewSet(StaffApiMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return LeadDetailSerializer if self.action == "retrieve" else LeadSerializer
+
+    @extend_schema(request=LeadWorkSerializer, responses={200: LeadSerializer})
+    def partial_update(self, request: Request, pk=None) -> Response:
+        lead = self.get_object()
+        serializer = LeadWorkSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        by = request.user.get_username()
+        with transaction.atomic():
+            if "status" in data:
+                self.run_service(lead_set_status, lead=lead, status=data["status"], by=by)
+            if "owner" in data:
+                self.run_service(lead_assign_owner, lead=lead, owner=data["owner"], by=by)
+        lead.refresh_from_db()
+        return Response(LeadSerializer(lead).data)
 
     @extend_schema(request=LeadConvertInputSerializer, responses={200: LeadConversionSerializer})
     @action(detail=True, methods=["post"])

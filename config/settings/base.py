@@ -153,6 +153,9 @@ CORS_ALLOW_CREDENTIALS = False
 # connects directly, so rate limits key on REMOTE_ADDR and a forged header changes nothing.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
+# A brand-new lead goes to the next Sales member in turn (leads/pipeline.py) when true.
+LEAD_AUTO_ASSIGN = env.bool("LEAD_AUTO_ASSIGN", default=False)
+
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
@@ -262,5 +265,8 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "crm.models.Task.Status",
         "CourseStatusEnum": "lms.models.Course.Status",
         "EnrollmentStatusEnum": "lms.models.Enrollment.Status",
+        "LeadStatusEnum": "leads.models.LeadStatus",
+        # What staff may set by hand (PATCH /api/leads/{id}/): every status but CONVERTED.
+        "LeadStaffStatusEnum": "leads.pipeline.STAFF_STATUSES",
     },
 }

@@ -55,3 +55,11 @@ def test_demo_has_one_person_seen_several_times_with_different_case():
     assert priya.contact_messages.exists()
     assert priya.page_sessions.exists()
     assert priya.events.count() >= 4
+
+
+def test_demo_leads_show_every_status_and_converted_ones_say_so():
+    call_command("seed_demo")
+
+    statuses = set(UsersLead.objects.values_list("status", flat=True))
+    assert statuses == {"NEW", "CONTACTED", "QUALIFIED", "UNQUALIFIED", "CONVERTED"}
+    assert not UsersLead.objects.filter(converted_at__isnull=False).exclude(status="CONVERTED")

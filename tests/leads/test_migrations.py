@@ -386,3 +386,44 @@ def test_sqlmigrate_of_the_event_type_check_only_collects_its_sql(backwards):
             in out.getvalue()
         )
     assert "lead_events_event_type_valid" in out.getvalue()
+
+
+BEFORE_STATUS = ("leads", "0010_index_lead_admin_orderings_and_search")
+STATUS_CHECKS = ("leads", "0013_constrain_and_index_lead_status_owner")
+
+
+def test_status_migrations_mark_converted_leads_and_walk_back(migrator):
+    old = migrator.apply_initial_migration(
+        [BEFORE_STATUS, ("crm", "0009_add_admin_list_and_search_indexes")]
+    )
+    UsersLead = old.apps.get_model("leads", "UsersLead")
+    Contact = old.apps.get_model("crm", "Contact")
+    Organization = old.apps.get_model("crm", "Organization")
+    now = timezone.now()
+    contact = Contact.objects.create(
+        organization=Organization.objects.create(name="Agency"), name="Asha", email="a@x.com"
+    )
+    open_lead = UsersLead.objects.create(email="open@example.com", source="CHOICES")
+    converted = UsersLead.objects.create(
+        email="a@x.com", source="CHOICES", converted_contact=contact, converted_at=now
+    )
+
+    new = migrator.apply_tested_migration(STATUS_CHECKS)
+    leads = new.apps.get_model("leads", "UsersLead").objects
+    assert dict(leads.values_list("email", "status")) == {
+        "open@example.com": "NEW",
+        "a@x.com": "CONVERTED",
+    }
+    assert not leads.filter(owner__isnull=False).exists()
+
+    back = migrator.apply_tested_migration([BEFORE_STATUS])
+    rows = back.apps.get_model("leads", "UsersLead").objects
+    assert set(rows.values_list("pk", flat=True)) == {open_lead.pk, converted.pk}
+    assert rows.get(pk=converted.pk).converted_at is not None
+    columns = {
+        column.name
+        for column in connection.introspection.get_table_description(
+            connection.cursor(), "users_leads"
+        )
+    }
+    assert not {"status", "owner_id"} & columns
