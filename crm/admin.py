@@ -23,6 +23,7 @@ from crm.forms import (
     ContactNoteForm,
     ContactTaskForm,
     TagChoiceField,
+    TaskAdminForm,
     contact_label,
     tag_label,
 )
@@ -532,7 +533,9 @@ class ContactAdmin(ImportExportMixin, WorkspaceAdmin):
             ),
             "note_url": reverse("admin:crm_contact_add_note", args=[quote(contact.pk)]),
             "task_form": (
-                task_form or ContactTaskForm() if user.has_perm("crm.add_task") else None
+                task_form or ContactTaskForm(contact=contact, user=user)
+                if user.has_perm("crm.add_task")
+                else None
             ),
             "task_url": reverse("admin:crm_contact_add_task", args=[quote(contact.pk)]),
         }
@@ -577,7 +580,7 @@ class ContactAdmin(ImportExportMixin, WorkspaceAdmin):
     def add_task_view(self, request, object_id):
         """Create a task about the contact from its page."""
         contact = self._contact_for_quick_add(request, object_id, "crm.add_task")
-        form = ContactTaskForm(request.POST or None)
+        form = ContactTaskForm(request.POST or None, contact=contact, user=request.user)
         if request.method == "POST" and form.is_valid():
             try:
                 services.task_create(contact=contact, **form.cleaned_data)
@@ -761,6 +764,23 @@ class TaskAdmin(ContactRecordAdmin):
     search_fields = ["title", "contact__name"]
     readonly_fields = ["organization", "status", "completed_at", "created_at", "updated_at"]
     actions = ["start", "complete", "cancel"]
+    form = TaskAdminForm
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assignee":
+            # Who may be given a task of any of the signed-in member's organizations; the form
+            # narrows it to the task's organization (``TaskAdminForm``).
+            kwargs["queryset"] = selectors.task_assignees(
+                organization_ids=organization_ids_for(request.user)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        assignees = selectors.task_assignees(organization_ids=organization_ids_for(request.user))
+        if "assignee" not in initial and assignees.filter(pk=request.user.pk).exists():
+            initial["assignee"] = request.user.pk
+        return initial
 
     @admin.action(description="Mark the selected tasks as in progress")
     def start(self, request, queryset):

@@ -3,9 +3,12 @@ and the contacts import form."""
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from crm.models import Contact, Organization, Tag, Task
+from crm.selectors import task_assignees_for
+from crm.services.tasks import task_check_assignee
 
 
 def contact_label(contact: Contact) -> str:
@@ -69,10 +72,42 @@ class ContactTaskForm(forms.Form):
         required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000
     )
 
+    def __init__(self, *args, contact: Contact, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only who may be given a task of the contact's organization (the service's rule);
+        # the signed-in staff member by default, when they are among them.
+        assignees = task_assignees_for(organization_id=contact.organization_id)
+        self.fields["assignee"].queryset = assignees
+        if user is not None and not self.is_bound and assignees.filter(pk=user.pk).exists():
+            self.initial.setdefault("assignee", user.pk)
+
+
+class TaskAdminForm(forms.ModelForm):
+    """The task admin's form: the assignee picker offers only who may be given the task
+    (``task_assignees``), and the service's rule decides for the contact picked."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        users = get_user_model().objects.filter(is_active=True, is_staff=True)
-        self.fields["assignee"].queryset = users.order_by("username")
+        if "assignee" in self.fields and self.instance.organization_id:
+            field = self.fields["assignee"]
+            field.queryset = task_assignees_for(organization_id=self.instance.organization_id)
+            widget = field.widget
+            while hasattr(widget, "widget"):  # the admin's "+ add" wrapper keeps its own copy
+                widget = widget.widget
+                widget.choices = field.choices
+
+    def clean(self):
+        cleaned = super().clean()
+        contact = cleaned.get("contact")
+        organization_id = contact.organization_id if contact else self.instance.organization_id
+        if "assignee" in self.fields and organization_id and not self.has_error("assignee"):
+            try:
+                task_check_assignee(
+                    assignee=cleaned.get("assignee"), organization_id=organization_id
+                )
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return cleaned
 
 
 class OrganizationChoiceMixin(forms.Form):

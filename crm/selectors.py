@@ -1,13 +1,23 @@
 """CRM reads."""
 
 import heapq
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from crm.models import Appointment, Contact, ContactNote, Message, Organization, Task
+from crm.models import (
+    Appointment,
+    Contact,
+    ContactNote,
+    Message,
+    Organization,
+    OrganizationMembership,
+    Task,
+)
 
 TimelineKind = Literal["note", "appointment", "message", "task"]
 
@@ -58,3 +68,29 @@ def contact_list(
     if contact_type:
         contacts = contacts.filter(contact_type=contact_type)
     return contacts
+
+
+def task_assignees(*, organization_ids: Iterable | None) -> QuerySet:
+    """Return the people a task of one of ``organization_ids`` may be given to, by username.
+
+    The one assignee rule (``task_create`` and ``task_assign`` enforce it; every picker offers
+    exactly this): active staff who may work for the task's organization, that is members of
+    it, platform staff (staff with no membership) and superusers who are active staff too (a
+    superuser without the staff flag cannot open the admin, so is never offered). Non-staff and
+    inactive accounts never are. ``organization_ids=None`` means any organization: every active
+    staff member.
+    """
+    users = get_user_model().objects.filter(is_active=True, is_staff=True)
+    if organization_ids is not None:
+        memberships = OrganizationMembership.objects.filter(user=OuterRef("pk"))
+        users = users.filter(
+            Q(is_superuser=True)
+            | ~Exists(memberships)
+            | Exists(memberships.filter(organization_id__in=list(organization_ids)))
+        )
+    return users.order_by("username")
+
+
+def task_assignees_for(*, organization_id) -> QuerySet:
+    """Return who may be given a task of ``organization_id`` (``task_assignees``' rule)."""
+    return task_assignees(organization_ids=[organization_id])

@@ -17,6 +17,7 @@ from crm.models import (
     Task,
 )
 from crm.services.tags import MAX_TAG_LENGTH
+from crm.services.tasks import ASSIGNEE_ERROR
 
 # --- Outputs ---------------------------------------------------------------------------------
 
@@ -239,8 +240,17 @@ class MessageStatusInputSerializer(serializers.Serializer):
     at = serializers.DateTimeField(required=False, help_text="When it happened (default: now).")
 
 
-def _staff():
-    return get_user_model().objects.filter(is_active=True, is_staff=True)
+class AssigneeField(serializers.PrimaryKeyRelatedField):
+    """A user id; whether they may be given the task is the service's rule
+    (``task_check_assignee``), which answers an unknown id with the same message."""
+
+    default_error_messages = {
+        **serializers.PrimaryKeyRelatedField.default_error_messages,
+        "does_not_exist": ASSIGNEE_ERROR,
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=get_user_model().objects.all(), **kwargs)
 
 
 class TaskInputSerializer(serializers.Serializer):
@@ -249,13 +259,11 @@ class TaskInputSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, max_length=20_000)
     due_date = serializers.DateTimeField(required=False, allow_null=True)
     priority = serializers.ChoiceField(choices=Task.Priority.choices, default=Task.Priority.MEDIUM)
-    assignee = serializers.PrimaryKeyRelatedField(
-        queryset=_staff(), required=False, allow_null=True
-    )
+    assignee = AssigneeField(required=False, allow_null=True)
 
 
 class TaskAssignInputSerializer(serializers.Serializer):
-    assignee = serializers.PrimaryKeyRelatedField(queryset=_staff(), allow_null=True)
+    assignee = AssigneeField(allow_null=True)
 
 
 class TaskCompleteInputSerializer(serializers.Serializer):

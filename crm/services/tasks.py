@@ -8,13 +8,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.models import Contact, Task
+from crm.selectors import task_assignees_for
 
 Status = Task.Status
 
 
-def _check_assignee(assignee: AbstractBaseUser | None) -> None:
-    if assignee is not None and not (assignee.is_active and assignee.is_staff):
-        raise ValidationError({"assignee": "Tasks can only be assigned to active staff."})
+# One answer for an unknown id, a foreign staff member, a non-staff or an inactive account:
+# which of them an id is stays unsaid.
+ASSIGNEE_ERROR = "Choose a staff member who works for the task's organization."
+
+
+def task_check_assignee(*, assignee: AbstractBaseUser | None, organization_id) -> None:
+    """Refuse ``assignee`` for a task of ``organization_id`` unless the rule allows them
+    (``crm.selectors.task_assignees``: active staff who may work for that organization)."""
+    if assignee is None:
+        return
+    if not task_assignees_for(organization_id=organization_id).filter(pk=assignee.pk).exists():
+        raise ValidationError({"assignee": ASSIGNEE_ERROR})
 
 
 @transaction.atomic
@@ -33,7 +43,7 @@ def task_create(
         raise ValidationError({"title": "A task needs a title."})
     if priority not in Task.Priority.values:
         raise ValidationError({"priority": f"{priority!r} is not a task priority."})
-    _check_assignee(assignee)
+    task_check_assignee(assignee=assignee, organization_id=contact.organization_id)
     return Task.objects.create(
         organization_id=contact.organization_id,
         contact=contact,
@@ -55,8 +65,8 @@ def _lock_open(task: Task, *, action: str) -> Task:
 @transaction.atomic
 def task_assign(*, task: Task, assignee: AbstractBaseUser | None) -> Task:
     """Give an open task to ``assignee`` (None takes it back)."""
-    _check_assignee(assignee)
     task = _lock_open(task, action="assigned")
+    task_check_assignee(assignee=assignee, organization_id=task.organization_id)
     task.assignee = assignee
     task.save(update_fields=["assignee", "updated_at"])
     return task
