@@ -11,6 +11,7 @@
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import permissions, serializers
@@ -22,6 +23,7 @@ from rest_framework.throttling import UserRateThrottle
 
 from core.api_errors import staff_api_exception_handler, validation_error_from_django
 from core.authentication import BearerTokenAuthentication
+from core.constraints import validation_error_from_integrity_error
 from crm.scoping import OrganizationScopedQuerySet
 
 MAX_PAGE_SIZE = 100
@@ -123,6 +125,12 @@ class StaffApiMixin:
             return service(**kwargs)
         except DjangoValidationError as exc:
             raise validation_error_from_django(exc, field_map=field_map) from exc
+        except IntegrityError as exc:
+            # A constraint the input broke (core/constraints.py) is that field's 400.
+            error = validation_error_from_integrity_error(exc)
+            if error is None:
+                raise
+            raise validation_error_from_django(error, field_map=field_map) from exc
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):

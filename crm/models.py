@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models.functions import Cast, Lower, Upper
 from django.utils.timezone import now
 
+from core.constraints import ConstraintFieldErrorsMixin
 from crm.custom_fields import validate_custom_fields
 from crm.hierarchy import check_parent
 from crm.lookups import JSONType
@@ -51,7 +52,7 @@ class Organization(models.Model):
         return self.name
 
 
-class OrganizationMembership(models.Model):
+class OrganizationMembership(ConstraintFieldErrorsMixin, models.Model):
     """A staff member who works for an organization, and so sees only its records.
 
     Staff with no membership are platform staff and see every organization (crm/scoping.py).
@@ -82,7 +83,7 @@ class OrganizationMembership(models.Model):
         return f"{self.user} in {self.organization}"
 
 
-class Contact(models.Model):
+class Contact(ConstraintFieldErrorsMixin, models.Model):
     """A person or clinic an organization works with; formerly the LMS `Learner`."""
 
     class Type(models.TextChoices):
@@ -164,7 +165,7 @@ class Contact(models.Model):
             check_parent(contact=self, parent=self.parent_contact)
 
 
-class ContactIntegration(models.Model):
+class ContactIntegration(ConstraintFieldErrorsMixin, models.Model):
     """A contact's record in an outside system (for example GoHighLevel)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -192,7 +193,7 @@ class ContactIntegration(models.Model):
         return f"{self.provider}:{self.external_id}"
 
 
-class Tag(models.Model):
+class Tag(ConstraintFieldErrorsMixin, models.Model):
     """A label an organization puts on its contacts ("vip", "new patient")."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -215,7 +216,7 @@ class Tag(models.Model):
         return self.name
 
 
-class ContactTag(models.Model):
+class ContactTag(ConstraintFieldErrorsMixin, models.Model):
     """One tag on one contact."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -247,7 +248,7 @@ class ContactTag(models.Model):
             raise ValidationError({"tag": "This tag belongs to another organization."})
 
 
-class ContactRecord(models.Model):
+class ContactRecord(ConstraintFieldErrorsMixin, models.Model):
     """Fields every CRM record shares: it belongs to a contact and to that contact's organization."""
 
     # Subclasses add `organization` and `contact`; the organization is always the contact's

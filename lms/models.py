@@ -3,11 +3,12 @@ import uuid
 from django.db import models
 from django.utils.timezone import now
 
+from core.constraints import ConstraintFieldErrorsMixin
 from crm.models import Contact
 from crm.scoping import OrganizationScopedManager
 
 
-class Course(models.Model):
+class Course(ConstraintFieldErrorsMixin, models.Model):
     class Level(models.TextChoices):
         CORE = "Core"
         BEGINNER = "Beginner"
@@ -57,7 +58,7 @@ class Course(models.Model):
         return self.title
 
 
-class Chapter(models.Model):
+class Chapter(ConstraintFieldErrorsMixin, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="chapters")
     slug = models.SlugField(max_length=200)
@@ -81,7 +82,7 @@ class Chapter(models.Model):
         return self.title
 
 
-class Lesson(models.Model):
+class Lesson(ConstraintFieldErrorsMixin, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="lessons")
     slug = models.SlugField(max_length=200)
@@ -106,7 +107,7 @@ class Lesson(models.Model):
         return self.title
 
 
-class Enrollment(models.Model):
+class Enrollment(ConstraintFieldErrorsMixin, models.Model):
     class Status(models.TextChoices):
         PENDING = "Pending"
         ACTIVE = "Active"
@@ -137,7 +138,7 @@ class Enrollment(models.Model):
         return f"{self.contact.name} — {self.course.title}"
 
 
-class LessonProgress(models.Model):
+class LessonProgress(ConstraintFieldErrorsMixin, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="progress")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="lesson_progress")
