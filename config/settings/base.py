@@ -175,6 +175,11 @@ REST_FRAMEWORK = {
 # crm.export_contact, leads.export_userslead), granted to the Managers group.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+# An import is uploaded, then confirmed in a second request, which another process or app host
+# may serve: with Redis as the cache the uploaded file waits there, shared by all of them; with
+# the per-process memory cache, in this host's temporary folder (import-export's default).
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.CacheStorage"
 
 LOGGING = {
     "version": 1,

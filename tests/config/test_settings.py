@@ -137,3 +137,15 @@ def test_production_settings_pass_check_deploy():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_uploaded_imports_wait_in_redis_when_redis_is_the_cache():
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(getattr(settings, 'IMPORT_EXPORT_TMP_STORAGE_CLASS', 'default'))"
+    )
+    shared = run_python(code, "config.settings.local", CACHE_URL="redis://127.0.0.1:6379/10")
+    local = run_python(code, "config.settings.local")
+
+    assert shared.stdout.strip().splitlines()[-1] == "import_export.tmp_storages.CacheStorage"
+    assert local.stdout.strip().splitlines()[-1] == "default"
