@@ -27,6 +27,8 @@ from crm.forms import (
     contact_label,
     tag_label,
 )
+from crm.import_files import REFUSED as REFUSED_IMPORT
+from crm.import_files import ImportFileGone, checked_storage, sign_import_key
 from crm.models import (
     Appointment,
     Contact,
@@ -603,13 +605,46 @@ class ContactAdmin(ImportExportMixin, WorkspaceAdmin):
     def get_confirm_form_kwargs(self, request, import_form=None):
         kwargs = super().get_confirm_form_kwargs(request, import_form)
         kwargs["organizations"] = Organization.objects.for_user(request.user)
+        kwargs["user"] = request.user
         return kwargs
 
     def get_confirm_form_initial(self, request, import_form):
         initial = super().get_confirm_form_initial(request, import_form)
         if import_form is not None:
             initial["organization"] = import_form.cleaned_data["organization"].pk
+            # The stored file travels as a token bound to its uploader (crm/import_files.py).
+            initial["import_file_name"] = sign_import_key(initial["import_file_name"], request.user)
         return initial
+
+    def get_tmp_storage_class(self):
+        # Keys of import-export's own shape only; a missing file says so instead of a 500.
+        return checked_storage(super().get_tmp_storage_class())
+
+    def process_import(self, request, **kwargs):
+        # A tampered, foreign or unknown token, or a file already imported: 400, nothing
+        # read, written or deleted.
+        try:
+            response = super().process_import(request, **kwargs)
+        except ImportFileGone:
+            response = self._import_refused(request)
+        else:
+            confirm_errors = getattr(response, "context_data", None) or {}
+            if confirm_errors.get("errors"):
+                response.status_code = 400
+        return response
+
+    def _import_refused(self, request):
+        form = self.create_confirm_form(request)
+        form.is_valid()
+        form.add_error(None, REFUSED_IMPORT)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import",
+            "confirm_form": form,
+            "opts": self.model._meta,
+            "errors": form.errors,
+        }
+        return TemplateResponse(request, [self.import_template_name], context, status=400)
 
     def get_import_resource_kwargs(self, request, **kwargs):
         form = kwargs.get("form")

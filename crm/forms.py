@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from import_export.forms import ConfirmImportForm, ImportForm
 
+from crm.import_files import unsign_import_key
 from crm.models import Contact, Organization, Tag, Task
 from crm.selectors import task_assignees_for
 from crm.services.tasks import task_check_assignee
@@ -134,3 +135,12 @@ class ContactConfirmImportForm(OrganizationChoiceMixin, ConfirmImportForm):
     organization = forms.ModelChoiceField(
         queryset=Organization.objects.none(), widget=forms.HiddenInput
     )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_import_file_name(self):
+        # A signed token of the stored file's key and its uploader (crm/import_files.py),
+        # never a name or path from the browser.
+        return unsign_import_key(self.cleaned_data["import_file_name"], self.user)
