@@ -13,6 +13,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
 from core.exports import stream_csv_response
+from core.json_safety import JSON_FORMFIELD_OVERRIDES
 from core.paginator import EstimatedCountPaginator
 from crm import selectors, services
 from crm.admin_scoping import OrganizationScopedAdminMixin, ScopedRelatedFieldListFilter
@@ -91,6 +92,9 @@ class WorkspaceAdmin(OrganizationScopedAdminMixin, DisambiguatedPickersMixin, ad
 
     class Media:
         css = {"all": ["admin_workspace/lists.css"]}
+
+    # JSON fields refuse too deep nesting, NUL bytes and lone surrogates (core/json_safety.py).
+    formfield_overrides = JSON_FORMFIELD_OVERRIDES
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Another organization's record (or none at all) is "not found", not a redirect that

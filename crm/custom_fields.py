@@ -4,6 +4,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from core.json_safety import validate_safe_strings
+
 MAX_KEY_LENGTH = 64
 MAX_FIELDS = 50
 SCALAR_TYPES = (str, int, float, bool)
@@ -23,6 +25,8 @@ def validate_custom_fields(value: Any) -> None:
             code="too_many",
             params={"max": MAX_FIELDS},
         )
+    # PostgreSQL refuses NUL bytes and lone surrogates in a key or value.
+    validate_safe_strings(value)
     for key, item in value.items():
         if not isinstance(key, str) or not key.strip():
             raise ValidationError("Every custom field needs a non-empty name.", code="blank_name")

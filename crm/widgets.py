@@ -8,6 +8,7 @@ from django import forms
 from django.template import loader
 from django.utils.safestring import mark_safe
 
+from core import json_safety
 from crm.custom_fields import MAX_FIELDS, MAX_KEY_LENGTH
 
 # Rows offered below the filled ones, so a new field can be typed without the script.
@@ -31,7 +32,7 @@ def value_to_text(value: Any) -> str:
     """
     if isinstance(value, str):
         try:
-            json.loads(value)
+            json_safety.loads(value)
         except ValueError:
             return value
         return json.dumps(value)
@@ -42,7 +43,7 @@ def text_to_value(text: str) -> Any:
     """Read a typed value: a JSON number, true/false, null or "quoted text"; else the text."""
     text = text.strip()
     try:
-        value = json.loads(text)
+        value = json_safety.loads(text)  # depth-limited: a deep array stays text
     except ValueError:
         return text
     return value if isinstance(value, str | int | float | bool) or value is None else text
@@ -60,6 +61,8 @@ def check_rows(rows: list[CustomFieldRow]) -> list[CustomFieldRow]:
             row.error = f"Names are at most {MAX_KEY_LENGTH} characters."
         elif name in seen:
             row.error = f"“{name}” is already used above."
+        elif json_safety.unsafe_string_path([name, text_to_value(row.value)]) is not None:
+            row.error = json_safety.UNSAFE_MESSAGE
         seen.add(name)
     if len(rows) > MAX_FIELDS:
         for row in rows[MAX_FIELDS:]:
@@ -95,7 +98,7 @@ class CustomFieldsWidget(forms.Widget):
             return check_rows([CustomFieldRow(row.name, row.value) for row in value])
         if isinstance(value, str):  # the form's initial value arrives as JSON text
             try:
-                value = json.loads(value)
+                value = json_safety.loads(value)
             except ValueError:
                 return []
         if not isinstance(value, dict):

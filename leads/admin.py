@@ -25,6 +25,7 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from core.admin_dates import with_probed_dates
 from core.exports import stream_csv_response, stream_queryset
+from core.json_safety import JSON_FORMFIELD_OVERRIDES
 from core.paginator import EstimatedCountPaginator
 from crm.models import Contact, Organization
 from leads.models import (
@@ -79,6 +80,8 @@ class BigTableAdmin(admin.ModelAdmin):
     # Facet counts are a COUNT per filter choice over the whole table: never on big lists.
     show_facets = admin.ShowFacets.NEVER
     Media = WorkspaceMedia
+    # JSON fields refuse too deep nesting, NUL bytes and lone surrogates (core/json_safety.py).
+    formfield_overrides = JSON_FORMFIELD_OVERRIDES
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # A lead of another organization (or none at all) is "not found", as in the CRM admin:

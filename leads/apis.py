@@ -11,12 +11,12 @@ import math
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.parsers import SafeJSONParser
 from leads import services
 from leads.forms import HONEYPOT_FIELD, MESSAGE_MAX_LENGTH, NOTES_MAX_LENGTH
 from leads.models import (
@@ -95,7 +95,7 @@ class PublicFormApi(APIView):
     # No authentication: these endpoints treat everyone as an anonymous visitor.
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
     throttle_classes: list = []
     throttle_scope: str
     InputSerializer: type[serializers.Serializer]
