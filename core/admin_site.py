@@ -1,6 +1,10 @@
 """The staff admin site: Django's, with the dashboard on its index page."""
 
 from django.contrib import admin
+from django.contrib.contenttypes import views as contenttype_views
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.urls import path
 
 
 class StaffAdminSite(admin.AdminSite):
@@ -15,3 +19,21 @@ class StaffAdminSite(admin.AdminSite):
 
         extra_context = {**(extra_context or {}), "dashboard": dashboard_figures(user=request.user)}
         return super().index(request, extra_context)
+
+    def get_urls(self):
+        # "View on site" (/admin/r/<content type>/<id>/), answering 404 rather than 500 for
+        # an id its model cannot hold (not a UUID, out of range).
+        return [
+            path(
+                "r/<int:content_type_id>/<path:object_id>/",
+                self.admin_view(self.view_on_site),
+                name="view_on_site",
+            ),
+            *super().get_urls(),
+        ]
+
+    def view_on_site(self, request, content_type_id, object_id):
+        try:
+            return contenttype_views.shortcut(request, content_type_id, object_id)
+        except (ValidationError, ValueError, OverflowError) as error:
+            raise Http404("No such object.") from error

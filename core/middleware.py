@@ -1,9 +1,21 @@
 """Cross-cutting middleware: the 503 for a lost database, the size limit of JSON bodies."""
 
-from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+import logging
 
-from core.errors import is_api_request, is_unavailable, json_error, service_unavailable
+from django.conf import settings
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import ValidationError
+from django.db import DataError
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+
+from core.errors import (
+    is_api_request,
+    is_unavailable,
+    json_error,
+    service_unavailable,
+)
+
+logger = logging.getLogger(__name__)
 
 
 class ServiceUnavailableMiddleware:
@@ -25,6 +37,33 @@ class ServiceUnavailableMiddleware:
         return None
 
 
+class BadInputMiddleware:
+    """Answer 400, not 500, for an exception that only a malformed request can cause.
+
+    A changelist filter or an export given a value its column cannot hold (a year past 9999, a
+    40-digit id, a date that is not one) ends in one of these; so does a value PostgreSQL
+    refuses outright (DataError). The admin's own changelist turns most bad lookups into its
+    "?e=1" page; this catches the rest, the export views and third-party admins included.
+    """
+
+    BAD_INPUT = (OverflowError, IncorrectLookupParameters, ValidationError, DataError)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if not isinstance(exception, self.BAD_INPUT):
+            return None
+        logger.warning("Bad input on %s: %r", request.path, exception)
+        detail = "A value in the request is not valid here."
+        if is_api_request(request):
+            return json_error(400, detail=detail)
+        return HttpResponseBadRequest(detail, content_type="text/plain")
+
+
 class ApiBodySizeLimitMiddleware:
     """Refuse an /api/ body over DATA_UPLOAD_MAX_MEMORY_SIZE with a JSON 413.
 
@@ -43,4 +82,32 @@ class ApiBodySizeLimitMiddleware:
                 return json_error(400, detail="Content-Length is not a number.")
             if length > limit:
                 return json_error(413)
+        return self.get_response(request)
+
+
+GUARDED_PREFIXES = ("/admin/", "/api/")
+
+
+class RefuseNulInQueryMiddleware:
+    """Answer 400 for a NUL character in an admin or API path or query string, before any view.
+
+    Every filter, search box (``?q=``) and autocomplete ``term`` reaches the database; a NUL
+    there is an error from PostgreSQL, never a match.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(GUARDED_PREFIXES):
+            # Visitors' pages: a NUL in a campaign tag is dropped there, never a lost landing.
+            return self.get_response(request)
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            detail = "The address may not contain NUL characters."
+            if is_api_request(request):
+                return json_error(400, detail=detail)
+            return HttpResponseBadRequest(detail, content_type="text/plain")
         return self.get_response(request)

@@ -490,7 +490,9 @@ class UsersLeadAdmin(ExportMixin, BigTableAdmin):
     def convert_view(self, request: HttpRequest, object_id: str):
         if not self.has_convert_permission(request):
             raise PermissionDenied
-        lead = get_object_or_404(self.get_queryset(request), pk=object_id)
+        lead = self.get_object(request, object_id)  # None for a malformed or foreign id
+        if lead is None:
+            raise Http404("No such lead.")
         form = ConvertLeadForm(request.POST or None, user=request.user)
         if request.method == "POST" and form.is_valid():
             self._convert(

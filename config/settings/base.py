@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A NUL in the path or query string is a 400 before any view or filter reaches the database.
+    "core.middleware.RefuseNulInQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -196,6 +198,8 @@ MIDDLEWARE += [
     "csp.middleware.CSPMiddleware",
     "core.middleware.ApiBodySizeLimitMiddleware",
     "core.middleware.ServiceUnavailableMiddleware",
+    # A malformed value that reached the database or a date (admin filters, exports): 400.
+    "core.middleware.BadInputMiddleware",
 ]
 # django-csp 4: scripts and styles only from our own static files (no inline script or style
 # anywhere, the admin's included), no plugins, no framing, forms post only to us.

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from core.json_safety import UNSAFE_MESSAGE, has_unsafe_characters
 from crm.models import Contact, ContactTag, Organization, Tag
 
 MAX_TAG_LENGTH = Tag._meta.get_field("name").max_length
@@ -17,6 +18,8 @@ def _clean_names(names: Iterable[str]) -> list[str]:
     cleaned: dict[str, str] = {}
     for raw in names:
         name = " ".join(str(raw).split())
+        if has_unsafe_characters(name):
+            raise ValidationError({"tags": UNSAFE_MESSAGE})
         if not name:
             raise ValidationError({"tags": "A tag needs a name."})
         if len(name) > MAX_TAG_LENGTH:
