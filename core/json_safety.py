@@ -51,7 +51,12 @@ def loads(text: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
     if isinstance(text, bytes | bytearray):
         text = text.decode("utf-8")
     check_depth(text, max_depth)
-    return json.loads(text)
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
+def _refuse_constant(name: str):
+    # NaN and Infinity are not JSON (Python's parser accepts them; PostgreSQL's jsonb does not).
+    raise ValueError(f"{name} is not valid JSON")
 
 
 def has_unsafe_characters(text: str) -> bool:
