@@ -5,13 +5,23 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test lint lint-migrations install clean
+.PHONY: run serve worker scheduler test lint lint-migrations install clean
 
+# The site, a worker and the scheduler together (config/run_dev.py): broker in .celery/,
+# emails written to sent-mail/ unless CELERY_BROKER_URL / EMAIL_URL say otherwise. Ctrl-C stops all.
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py ensure_demo_login
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	exec $(BIN)/python -m config.run_dev $(HOST):$(PORT)
+
+# A Celery worker (run as many as you like, on any host). Needs the same environment as serve.
+worker: $(VENV)/.installed
+	exec $(BIN)/celery -A config worker --loglevel=INFO --concurrency=$${WORKER_CONCURRENCY:-2}
+
+# The one scheduler (celery beat): run exactly one in the whole deployment.
+scheduler: $(VENV)/.installed
+	exec $(BIN)/celery -A config beat --loglevel=INFO --schedule=$${BEAT_SCHEDULE_FILE:-.celery/beat-schedule}
 
 # Production: static files, migrations over DIRECT_URL (core's migrate command), then gunicorn
 # with config/gunicorn.py and production settings. Needs the production environment (README).
@@ -43,4 +53,4 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm .demo-login
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm .demo-login .celery sent-mail

@@ -188,6 +188,8 @@ class OwnServer:
                 "DJANGO_SETTINGS_MODULE": "config.settings.production",
                 "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
                 "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "memory://"),
+                "EMAIL_URL": os.environ.get("EMAIL_URL", "consolemail://"),
                 "DJANGO_SECURE_SSL_REDIRECT": "false",
                 "APP_ENVIRONMENT": "DEV",
                 "DATABASE_URL": f"{self.database_url}?application_name={APPLICATION_NAME}",

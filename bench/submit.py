@@ -481,6 +481,8 @@ def main() -> None:
         **env,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "memory://"),
+        "EMAIL_URL": os.environ.get("EMAIL_URL", "consolemail://"),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
     }

@@ -219,6 +219,8 @@ def main(argv=None) -> int:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "memory://"),
+        "EMAIL_URL": os.environ.get("EMAIL_URL", "consolemail://"),
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": f"{database_url}?application_name={APPLICATION_NAME}",
         "DIRECT_URL": database_url,

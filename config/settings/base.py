@@ -279,3 +279,43 @@ SPECTACULAR_SETTINGS = {
         "LeadStaffStatusEnum": "leads.pipeline.STAFF_STATUSES",
     },
 }
+# --- Background work (issue 18): Celery, the email outbox ---
+# The broker: RabbitMQ in production (amqp://user:pass@host:5672/vhost). Without it (make run
+# on a fresh clone) kombu's filesystem transport in .celery/, which needs no server.
+INSTALLED_APPS += ["outbox"]
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "filesystem://"
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _celery_folder = BASE_DIR / ".celery"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_celery_folder / "queue"),
+        "data_folder_out": str(_celery_folder / "queue"),
+        "processed_folder": str(_celery_folder / "processed"),
+        "control_folder": str(_celery_folder / "control"),
+        "store_processed": False,
+    }
+CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=2)
+# A publish that cannot reach the broker gives up fast: the outbox row stays PENDING and the
+# sweep sends it later; the request that wrote it must not hang.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = TIME_ZONE
+# Email: django-environ's URL (smtp://user:pass@host:port, smtp+tls://..., consolemail://,
+# filemail:///path). Printed to the console when unset (make run writes to sent-mail/).
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+# filemail:///sent-mail: a folder relative to the project (filemail:////abs/path for another).
+if EMAIL_CONFIG.get("EMAIL_FILE_PATH") and not Path(EMAIL_CONFIG["EMAIL_FILE_PATH"]).is_absolute():
+    EMAIL_FILE_PATH = str(BASE_DIR / EMAIL_CONFIG["EMAIL_FILE_PATH"])
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=30)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LeadCRM <noreply@localhost>")
+# Outbox: at most this many attempts; the gap after attempt n is 2**(n-1) minutes.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
+# A row SENDING for longer than this (its worker died) is handed out again by the sweep.
+OUTBOX_STUCK_MINUTES = env.float("OUTBOX_STUCK_MINUTES", default=5)
+# How often the beat runs the sweep (seconds).
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60)

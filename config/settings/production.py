@@ -19,6 +19,13 @@ if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
     raise ImproperlyConfigured(
         "DJANGO_ALLOWED_HOSTS must list the site's host names in production (comma-separated, no '*')"
     )
+# The worker's broker and the mail server: no silent defaults in production.
+for _name in ("CELERY_BROKER_URL", "EMAIL_URL"):
+    if not env.str(_name, default=""):
+        raise ImproperlyConfigured(
+            f"{_name} must be set in production (README: CELERY_BROKER_URL=amqp://..., "
+            "EMAIL_URL=smtp://user:pass@host:port)"
+        )
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 # TLS ends at the load balancer, which says so in X-Forwarded-Proto.

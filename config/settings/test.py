@@ -18,3 +18,6 @@ STORAGES = {
 DIRECT_DATABASE = None
 # A test that migrates with APP_ENVIRONMENT=PROD must not leave backups in the project.
 BACKUP_DIR = Path(tempfile.gettempdir()) / "leadcrm-test-backups"
+# Tasks published by the tests go to an in-memory broker, never to .celery/ or RabbitMQ.
+CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS = {}

@@ -27,6 +27,8 @@ def run_python(code: str, settings_module: str, **env: str) -> subprocess.Comple
     base = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
     base.pop("APP_ENVIRONMENT", None)
     base.pop("DIRECT_URL", None)
+    base.pop("CELERY_BROKER_URL", None)
+    base.pop("EMAIL_URL", None)
     base["DJANGO_SETTINGS_MODULE"] = settings_module
     base.update(env)
     return subprocess.run(
@@ -109,6 +111,18 @@ def test_sqlite_queues_writers_instead_of_failing():
         ),
         ({"DJANGO_SECRET_KEY": GOOD_SECRET}, "DJANGO_ALLOWED_HOSTS"),
         ({"DJANGO_SECRET_KEY": GOOD_SECRET, "DJANGO_ALLOWED_HOSTS": "*"}, "DJANGO_ALLOWED_HOSTS"),
+        (
+            {"DJANGO_SECRET_KEY": GOOD_SECRET, "DJANGO_ALLOWED_HOSTS": "example.com"},
+            "CELERY_BROKER_URL",
+        ),
+        (
+            {
+                "DJANGO_SECRET_KEY": GOOD_SECRET,
+                "DJANGO_ALLOWED_HOSTS": "example.com",
+                "CELERY_BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/leadcrm",
+            },
+            "EMAIL_URL",
+        ),
     ],
 )
 def test_production_refuses_to_start_without_real_secrets(env, message):
@@ -125,6 +139,8 @@ def test_production_settings_pass_check_deploy():
         DJANGO_SECRET_KEY=GOOD_SECRET,
         DJANGO_ALLOWED_HOSTS="example.com",
         APP_ENVIRONMENT="PROD",
+        CELERY_BROKER_URL="amqp://guest:guest@127.0.0.1:5672/leadcrm",
+        EMAIL_URL="smtp+tls://mailer:secret@smtp.example.com:587",
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],

@@ -36,7 +36,12 @@ def test_healthy_when_database_and_cache_answer(client):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "cache": "ok"}}
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "cache": "ok"},
+        "broker": "ok",
+        "outbox": {"oldest_unsent_seconds": None},
+    }
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -57,10 +62,12 @@ def test_503_when_the_database_is_down(client, tmp_path):
 
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
-    assert response.json() == {
+    body = response.json()
+    assert {key: body[key] for key in ("status", "checks")} == {
         "status": "unavailable",
         "checks": {"database": "unavailable", "cache": "ok"},
     }
+    assert body["outbox"] == {"oldest_unsent_seconds": None}
 
 
 def test_503_when_the_cache_is_down(client, settings):
@@ -69,7 +76,8 @@ def test_503_when_the_cache_is_down(client, settings):
     response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert json.loads(response.content) == {
+    body = json.loads(response.content)
+    assert {key: body[key] for key in ("status", "checks")} == {
         "status": "unavailable",
         "checks": {"database": "ok", "cache": "unavailable"},
     }
@@ -109,6 +117,8 @@ print(client.get("/healthz").status_code, client.get("/contact/").status_code)
         "DJANGO_SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP",
         "DJANGO_ALLOWED_HOSTS": "testserver",
         "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        "CELERY_BROKER_URL": "memory://",
+        "EMAIL_URL": "consolemail://",
     }
     env.pop("CACHE_URL", None)
     env.pop("DJANGO_SECURE_SSL_REDIRECT", None)
@@ -123,3 +133,28 @@ print(client.get("/healthz").status_code, client.get("/contact/").status_code)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["200", "301"]
+
+
+def test_reports_the_broker_down_and_the_oldest_unsent_email(client, settings):
+    from datetime import timedelta
+
+    from django.utils.timezone import now
+
+    from config.celery import app
+    from outbox.models import OutboxEmail
+
+    OutboxEmail.objects.create(
+        to="a@example.com", subject="s", body="b", created_at=now() - timedelta(minutes=3)
+    )
+    OutboxEmail.objects.create(to="b@example.com", subject="s", body="b", status="SENT")
+    previous = app.conf.broker_url
+    # Nothing listens on port 1: the connection is refused at once.
+    app.conf.broker_url = "amqp://guest:guest@127.0.0.1:1//"
+    try:
+        body = client.get("/healthz").json()
+    finally:
+        app.conf.broker_url = previous
+
+    assert body["status"] == "ok"  # the site serves; the outbox keeps the emails meanwhile
+    assert body["broker"] == "unavailable"
+    assert 170 < body["outbox"]["oldest_unsent_seconds"] < 600

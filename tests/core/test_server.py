@@ -56,6 +56,8 @@ def gunicorn(database_url: str, port: int, log: Path, **env: str) -> Iterator[st
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": database_url,
         "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "memory://"),
+        "EMAIL_URL": os.environ.get("EMAIL_URL", "consolemail://"),
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "2",
         **env,

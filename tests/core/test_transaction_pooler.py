@@ -47,6 +47,8 @@ PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP",
     "DJANGO_ALLOWED_HOSTS": "example.com",
     "DATABASE_URL": "postgres://app@pgbouncer.internal:6432/leadcrm",
+    "CELERY_BROKER_URL": "memory://",
+    "EMAIL_URL": "consolemail://",
 }
 
 

@@ -1,0 +1,23 @@
+"""The Celery app: settings from Django's (CELERY_*), tasks from each app's tasks.py.
+
+`make worker` runs workers (as many as you like); `make scheduler` runs the one beat.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("leadcrm")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_finalize.connect
+def _schedule(sender: Celery, **kwargs) -> None:
+    from django.conf import settings
+
+    sender.add_periodic_task(
+        settings.OUTBOX_SWEEP_SECONDS, sender.signature("outbox.sweep"), name="outbox sweep"
+    )

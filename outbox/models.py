@@ -1,0 +1,39 @@
+"""One row per email to send, written in the transaction of the action that causes it."""
+
+from django.db import models
+from django.utils.timezone import now
+
+
+class OutboxEmail(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "Pending"
+        SENDING = "SENDING", "Sending"
+        SENT = "SENT", "Sent"
+        FAILED = "FAILED", "Failed"
+
+    to = models.EmailField(max_length=254)
+    subject = models.CharField(max_length=255)
+    body = models.TextField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=now)
+    # When a worker claimed it (SENDING): the sweep hands out rows claimed too long ago.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=now)
+    # What caused it ("crm.message", ...) and that record's id: completion callbacks use them.
+    origin_label = models.CharField(max_length=50, blank=True)
+    origin_id = models.BigIntegerField(null=True, blank=True)
+    # One logical email is queued once: a second enqueue with the same key is a no-op.
+    dedup_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_status_due_idx"),
+            models.Index(fields=["origin_label", "origin_id"], name="outbox_origin_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to} ({self.status})"

@@ -1,0 +1,65 @@
+"""Worker tasks: send one outbox row; the one-minute sweep."""
+
+import logging
+import smtplib
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMessage
+
+from outbox import selectors, services
+from outbox.models import OutboxEmail
+
+logger = logging.getLogger("outbox")
+
+
+def smtp_code(exc: Exception) -> int | None:
+    """The SMTP reply code of a refusal, if the server gave one."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return max(codes) if codes else None
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code
+    return None
+
+
+def deliver(email: OutboxEmail) -> None:
+    EmailMessage(
+        subject=email.subject,
+        body=email.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+        headers={"X-Outbox-Id": str(email.pk)},
+    ).send(fail_silently=False)
+
+
+@shared_task(name="outbox.send_email")
+def send_outbox_email(email_id: int) -> str:
+    """Claim the row (or leave it to whoever has it), send it, record SENT/retry/FAILED."""
+    if not services.email_claim(email_id):
+        return "not-claimed"
+    email = OutboxEmail.objects.get(pk=email_id)
+    try:
+        deliver(email)
+    except Exception as exc:
+        code = smtp_code(exc)
+        reason = f"{code or ''} {type(exc).__name__}: {exc}".strip()
+        permanent = code is not None and code >= 500
+        logger.warning("outbox: email %s attempt %s failed: %s", email_id, email.attempts, reason)
+        services.email_mark_failed(email, reason, permanent=permanent)
+        return "failed" if email.status == OutboxEmail.Status.FAILED else "retry"
+    services.email_mark_sent(email)
+    return "sent"
+
+
+@shared_task(name="outbox.sweep")
+def sweep() -> int:
+    """Hand out stuck SENDING rows again and publish every due PENDING row."""
+    released = services.email_release_stuck()
+    if released:
+        logger.warning("outbox: %s stuck email(s) handed out again", released)
+    ids = selectors.due_email_ids()
+    for email_id in ids:
+        if not services.publish(email_id):
+            break
+    return len(ids)
