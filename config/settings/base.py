@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "crm",
     "lms",
     "leads",
+    "privacy",
 ]
 
 MIDDLEWARE = [
