@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/profile/", RedirectView.as_view(pattern_name="admin:index")),
     path("", include("leads.urls")),
     # Staff REST API (core/staff_api.py) and its OpenAPI schema and docs.
+    path("api/crm/", include("privacy.api_urls")),
     path("api/crm/", include("crm.api_urls")),
     path("api/leads/", include("leads.staff_api_urls")),
     path("api/lms/", include("lms.api_urls")),
