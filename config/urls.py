@@ -10,6 +10,9 @@ from core.views import home
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    # Privacy pages in the admin (merge contacts, possible duplicates): before the admin's own
+    # catch-all.
+    path("admin/privacy/", include("privacy.admin_urls")),
     path("admin/", admin.site.urls),
     # Staff sign in at the admin; Django's default login addresses lead there too.
     path("accounts/login/", RedirectView.as_view(pattern_name="admin:login", query_string=True)),
