@@ -36,6 +36,8 @@ from crm.services import (
     contact_remove_tags,
     contact_update,
     message_log,
+    message_resend_email,
+    message_send_email,
     message_update_status,
     tag_get_or_create,
     task_assign,
@@ -92,6 +94,7 @@ class ContactViewSet(
     ordering_fields = ["name", "created_at", "updated_at"]
     ordering = ["-created_at"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    action_permissions = {"email": ["crm.add_message"]}
 
     def _answer(self, contact: Contact, code: int = status.HTTP_200_OK) -> Response:
         contact = self.get_queryset().get(pk=contact.pk)
@@ -120,6 +123,15 @@ class ContactViewSet(
             if tags is not None:
                 self._set_tags(contact, tags)
         return self._answer(contact)
+
+    @extend_schema(request=s.EmailInputSerializer, responses={202: s.EmailQueuedSerializer})
+    @action(detail=True, methods=["post"])
+    def email(self, request: Request, pk=None) -> Response:
+        """Send an email to the contact through the outbox: 202 with the Message's id and status."""
+        contact = self.get_object()
+        data = _validated(s.EmailInputSerializer, request)
+        message = self.run_service(message_send_email, contact=contact, user=request.user, **data)
+        return Response({"id": message.pk, "status": message.status}, status.HTTP_202_ACCEPTED)
 
     def _set_tags(self, contact: Contact, names: list[str]) -> None:
         wanted = {" ".join(name.split()).lower() for name in names}
@@ -238,12 +250,19 @@ class MessageViewSet(
     pagination_class = MessageCursorPagination
     ordering_fields = ["sent_at", "created_at"]
     ordering = ["-sent_at"]
-    action_permissions = {"status": ["crm.change_message"]}
+    action_permissions = {"status": ["crm.change_message"], "resend": ["crm.add_message"]}
 
     def create(self, request: Request) -> Response:
         data = _validated(s.MessageInputSerializer, request)
         message = self.run_service(message_log, **data)
         return Response(self.get_serializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={202: s.EmailQueuedSerializer})
+    @action(detail=True, methods=["post"])
+    def resend(self, request: Request, pk=None) -> Response:
+        """Send a FAILED email again."""
+        message = self.run_service(message_resend_email, message=self.get_object())
+        return Response({"id": message.pk, "status": message.status}, status.HTTP_202_ACCEPTED)
 
     @extend_schema(request=s.MessageStatusInputSerializer, responses={200: s.MessageSerializer})
     @action(detail=True, methods=["post"])

@@ -5,3 +5,9 @@ class CrmConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "crm"
     verbose_name = "CRM"
+
+    def ready(self) -> None:
+        from crm.services.messages import message_email_finished
+        from outbox.signals import email_finished
+
+        email_finished.connect(message_email_finished, dispatch_uid="crm.message_email_finished")

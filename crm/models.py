@@ -375,6 +375,8 @@ class Message(ContactRecord):
         SOCIAL = "SOCIAL", "Social"
 
     class Status(models.TextChoices):
+        # An email written in the CRM waits in the outbox (outbox app) until SMTP takes it.
+        QUEUED = "QUEUED", "Queued"
         SENT = "SENT", "Sent"
         DELIVERED = "DELIVERED", "Delivered"
         READ = "READ", "Read"
@@ -387,8 +389,11 @@ class Message(ContactRecord):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=8, choices=Direction.choices)
     channel = models.CharField(max_length=8, choices=Channel.choices)
+    subject = models.CharField(max_length=255, blank=True, db_default="")
     content = models.TextField()
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.SENT)
+    # Why an email failed (the SMTP server's answer), shown on the timeline.
+    failure_reason = models.TextField(blank=True, db_default="")
     sent_at = models.DateTimeField(default=now)
     delivered_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)

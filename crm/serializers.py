@@ -96,8 +96,10 @@ class MessageSerializer(serializers.ModelSerializer):
             "contact",
             "direction",
             "channel",
+            "subject",
             "content",
             "status",
+            "failure_reason",
             "sent_at",
             "delivered_at",
             "read_at",
@@ -233,6 +235,16 @@ class MessageInputSerializer(serializers.Serializer):
     sent_at = serializers.DateTimeField(required=False)
     provider = serializers.CharField(max_length=50, required=False, allow_blank=True)
     external_id = serializers.CharField(max_length=255, required=False, allow_blank=True)
+
+
+class EmailInputSerializer(serializers.Serializer):
+    subject = serializers.CharField(max_length=255)
+    body = serializers.CharField(max_length=100_000)
+
+
+class EmailQueuedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
 
 
 class MessageStatusInputSerializer(serializers.Serializer):

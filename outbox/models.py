@@ -24,7 +24,8 @@ class OutboxEmail(models.Model):
     created_at = models.DateTimeField(default=now)
     # What caused it ("crm.message", ...) and that record's id: completion callbacks use them.
     origin_label = models.CharField(max_length=50, blank=True)
-    origin_id = models.BigIntegerField(null=True, blank=True)
+    # Text: an integer or a UUID, whichever the origin's primary key is.
+    origin_id = models.CharField(max_length=64, null=True, blank=True)
     # One logical email is queued once: a second enqueue with the same key is a no-op.
     dedup_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
 

@@ -22,7 +22,7 @@ def email_enqueue(
     subject: str,
     body: str,
     origin_label: str = "",
-    origin_id: int | None = None,
+    origin_id: str | int | None = None,
     dedup_key: str | None = None,
 ) -> OutboxEmail | None:
     """Write one email to send in the caller's transaction; publish it to the worker on commit.
@@ -39,7 +39,7 @@ def email_enqueue(
                 subject=subject[:255],
                 body=body,
                 origin_label=origin_label,
-                origin_id=origin_id,
+                origin_id=None if origin_id is None else str(origin_id),
                 dedup_key=dedup_key,
             )
     except IntegrityError:

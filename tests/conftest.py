@@ -1,6 +1,9 @@
 import pytest
 from django.db import connection, connections
 
+# A real SMTP server (aiosmtpd) on a loopback port: `smtp_server`, and `smtp` with Django on it.
+from tests.smtp_support import smtp, smtp_server  # noqa: F401
+
 
 @pytest.fixture
 def postgres_only(db):

@@ -13,7 +13,12 @@ from crm.services.contacts import (
     contact_move,
     contact_update,
 )
-from crm.services.messages import message_log, message_update_status
+from crm.services.messages import (
+    message_log,
+    message_resend_email,
+    message_send_email,
+    message_update_status,
+)
 from crm.services.notes import contact_note_create
 from crm.services.tags import contact_add_tags, contact_remove_tags, tag_get_or_create
 from crm.services.tasks import task_assign, task_cancel, task_complete, task_create, task_start
@@ -32,6 +37,8 @@ __all__ = [
     "contact_remove_tags",
     "contact_update",
     "message_log",
+    "message_resend_email",
+    "message_send_email",
     "message_update_status",
     "tag_get_or_create",
     "task_assign",

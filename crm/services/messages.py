@@ -7,11 +7,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.models import Contact, Message
+from outbox.models import OutboxEmail
+from outbox.services import email_enqueue, email_resend
+
+ORIGIN_LABEL = "crm.message"
 
 Status = Message.Status
 
-# Where a message can go from each status; READ, FAILED and BOUNCED are final.
+# Where a message can go from each status; READ, FAILED and BOUNCED are final (a failed email
+# goes out again only through message_resend_email).
 NEXT_STATUSES = {
+    Status.QUEUED: {Status.SENT, Status.FAILED},
     Status.SENT: {Status.DELIVERED, Status.READ, Status.FAILED, Status.BOUNCED},
     Status.DELIVERED: {Status.READ},
     Status.READ: set(),
@@ -85,3 +91,65 @@ def message_update_status(*, message: Message, status: str, at: datetime | None 
         fields.append("read_at")
     message.save(update_fields=fields)
     return message
+
+
+@transaction.atomic
+def message_send_email(*, contact: Contact, subject: str, body: str, user=None) -> Message:
+    """An outbound email to ``contact``: a QUEUED Message and its outbox row, one transaction.
+
+    The outbox's completion (outbox.signals.email_finished) moves it to SENT or FAILED.
+    """
+    if not contact.email:
+        raise ValidationError("This contact has no email address.")
+    subject, body = " ".join(subject.split()), body.strip()
+    if not subject:
+        raise ValidationError({"subject": "An email needs a subject."})
+    if not body:
+        raise ValidationError({"body": "An email needs a body."})
+    message = Message.objects.create(
+        organization_id=contact.organization_id,
+        contact=contact,
+        direction=Message.Direction.OUTBOUND,
+        channel=Message.Channel.EMAIL,
+        subject=subject[:255],
+        content=body,
+        status=Status.QUEUED,
+        provider="outbox",
+    )
+    email_enqueue(
+        to=contact.email,
+        subject=subject,
+        body=body,
+        origin_label=ORIGIN_LABEL,
+        origin_id=str(message.pk),
+        dedup_key=f"{ORIGIN_LABEL}:{message.pk}",
+    )
+    return message
+
+
+@transaction.atomic
+def message_resend_email(*, message: Message) -> Message:
+    """A FAILED email goes out again: QUEUED, its outbox row handed out afresh."""
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    email = OutboxEmail.objects.filter(origin_label=ORIGIN_LABEL, origin_id=str(message.pk)).first()
+    if message.status != Status.FAILED or email is None:
+        raise ValidationError("Only a failed email sent from the CRM can be sent again.")
+    email_resend(email)
+    message.status = Status.QUEUED
+    message.failure_reason = ""
+    message.save(update_fields=["status", "failure_reason", "updated_at"])
+    return message
+
+
+def message_email_finished(sender, email: OutboxEmail, **kwargs) -> None:
+    """outbox.signals.email_finished: the email's Message becomes SENT or FAILED (once)."""
+    if email.origin_label != ORIGIN_LABEL or email.origin_id is None:
+        return
+    if email.status == OutboxEmail.Status.SENT:
+        Message.objects.filter(pk=email.origin_id, status=Status.QUEUED).update(
+            status=Status.SENT, sent_at=email.sent_at or timezone.now(), updated_at=timezone.now()
+        )
+    elif email.status == OutboxEmail.Status.FAILED:
+        Message.objects.filter(pk=email.origin_id, status=Status.QUEUED).update(
+            status=Status.FAILED, failure_reason=email.last_error, updated_at=timezone.now()
+        )
