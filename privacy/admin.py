@@ -134,3 +134,40 @@ def duplicates_view(request):
         "can_merge": request.user.has_perm(MERGE_PERMISSION),
     }
     return render(request, "admin/privacy/duplicates.html", context)
+
+
+def export_view(request):
+    """Export everything held about a person (by email or phone) as a JSON download, limited
+    to the organizations the staff member may see."""
+    import json
+
+    from django.http import HttpResponse
+
+    from privacy.export import person_export
+
+    if not (
+        request.user.has_perm("crm.view_contact") and request.user.has_perm("leads.view_userslead")
+    ):
+        raise PermissionDenied
+    email = request.GET.get("email", "").strip()
+    phone = request.GET.get("phone", "").strip()
+    if email or phone:
+        document = person_export(email=email or None, phone=phone or None, user=request.user)
+        if request.GET.get("format") == "json":
+            response = HttpResponse(
+                json.dumps(document, indent=2, ensure_ascii=False),
+                content_type="application/json",
+            )
+            response["Content-Disposition"] = 'attachment; filename="person-export.json"'
+            return response
+    else:
+        document = None
+    context = {
+        **admin.site.each_context(request),
+        "title": "Export a person",
+        "email": email,
+        "phone": phone,
+        "document": document,
+        "pretty": json.dumps(document, indent=2, ensure_ascii=False) if document else "",
+    }
+    return render(request, "admin/privacy/export.html", context)
