@@ -20,12 +20,14 @@ from crm.admin_scoping import OrganizationScopedAdminMixin, ScopedRelatedFieldLi
 from crm.forms import (
     ContactChoiceField,
     ContactConfirmImportForm,
+    ContactEmailForm,
     ContactImportForm,
     ContactNoteForm,
     ContactTaskForm,
     TagChoiceField,
     TaskAdminForm,
     contact_label,
+    email_templates,
     tag_label,
 )
 from crm.import_files import REFUSED as REFUSED_IMPORT
@@ -375,12 +377,16 @@ def _timeline_entry(entry: selectors.TimelineEntry) -> dict:
         }
     if entry.kind == "message":
         direction = "from" if record.direction == Message.Direction.INBOUND else "to"
+        status_text = record.get_status_display().lower()
+        if record.status == Message.Status.FAILED and record.failure_reason:
+            status_text += f": {record.failure_reason}"
+        if record.channel in (Message.Channel.SMS, Message.Channel.CHAT):
+            status_text = "logged, not sent"
         return {
             "at": entry.at,
             "kind": "message",
-            "label": f"{record.get_channel_display()} {direction} the contact "
-            f"({record.get_status_display().lower()})",
-            "summary": record.content,
+            "label": f"{record.get_channel_display()} {direction} the contact ({status_text})",
+            "summary": f"{record.subject}: {record.content}" if record.subject else record.content,
             "url": url,
         }
     parts = [record.get_status_display(), f"{record.get_priority_display().lower()} priority"]
@@ -495,6 +501,11 @@ class ContactAdmin(ImportExportMixin, WorkspaceAdmin):
                 name=f"{prefix}_add_note",
             ),
             path(
+                "<path:object_id>/email/",
+                self.admin_site.admin_view(self.send_email_view),
+                name=f"{prefix}_send_email",
+            ),
+            path(
                 "<path:object_id>/task/",
                 self.admin_site.admin_view(self.add_task_view),
                 name=f"{prefix}_add_task",
@@ -544,6 +555,11 @@ class ContactAdmin(ImportExportMixin, WorkspaceAdmin):
                 else None
             ),
             "task_url": reverse("admin:crm_contact_add_task", args=[quote(contact.pk)]),
+            "email_form": (
+                ContactEmailForm() if user.has_perm("crm.add_message") and contact.email else None
+            ),
+            "email_url": reverse("admin:crm_contact_send_email", args=[quote(contact.pk)]),
+            "email_templates": sorted(email_templates()),
         }
 
     def _contact_for_quick_add(self, request, object_id: str, permission: str) -> Contact:
@@ -582,6 +598,30 @@ class ContactAdmin(ImportExportMixin, WorkspaceAdmin):
                 return HttpResponseRedirect(f"{url}#timeline")
         status = 400 if request.method == "POST" else 200
         return self._quick_add_response(request, contact, form, f"Add a note to {contact}", status)
+
+    def send_email_view(self, request, object_id):
+        """Write an email to the contact (optionally from a template); it goes through the outbox."""
+        contact = self._contact_for_quick_add(request, object_id, "crm.add_message")
+        initial = {}
+        template = email_templates().get(request.GET.get("template", ""))
+        if template:
+            initial = {"subject": template[0], "body": template[1]}
+        form = ContactEmailForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.message_send_email(contact=contact, user=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                self.message_user(
+                    request,
+                    "Email queued: it shows as sent once the mail server takes it.",
+                    messages.SUCCESS,
+                )
+                url = reverse("admin:crm_contact_change", args=[quote(contact.pk)])
+                return HttpResponseRedirect(f"{url}#timeline")
+        status = 400 if request.method == "POST" else 200
+        return self._quick_add_response(request, contact, form, f"Email {contact}", status)
 
     def add_task_view(self, request, object_id):
         """Create a task about the contact from its page."""

@@ -2,6 +2,7 @@
 and the contacts import form."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from import_export.forms import ConfirmImportForm, ImportForm
@@ -52,6 +53,25 @@ class ContactNoteForm(forms.Form):
     content = forms.CharField(
         label="Note", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
     )
+
+
+EMAIL_TEMPLATE_DIR = settings.BASE_DIR / "templates" / "crm" / "email"
+
+
+def email_templates() -> dict[str, tuple[str, str]]:
+    """templates/crm/email/*.txt by name: the first line is the subject, the rest the body."""
+    found = {}
+    for path in sorted(EMAIL_TEMPLATE_DIR.glob("*.txt")):
+        subject, _, body = path.read_text(encoding="utf-8").partition("\n")
+        found[path.stem] = (subject.strip(), body.strip())
+    return found
+
+
+class ContactEmailForm(forms.Form):
+    """An email written on the contact page; it goes out through the outbox."""
+
+    subject = forms.CharField(max_length=255)
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), max_length=100_000)
 
 
 class ContactTaskForm(forms.Form):

@@ -106,3 +106,47 @@ def test_refused_emails_write_nothing(world):
     assert forbidden.status_code == 403
     assert not Message.objects.exists()
     assert not OutboxEmail.objects.exists()
+
+
+# --- The contact page -----------------------------------------------------------------------
+
+
+def test_contact_page_composes_from_a_template_and_queues_the_email(admin_client, smtp):
+    from django.urls import reverse
+
+    from tests.crm.factories import MessageFactory
+
+    contact = ContactFactory(email="page@example.com")
+    MessageFactory(contact=contact, organization=contact.organization, channel="SMS")
+    page = admin_client.get(reverse("admin:crm_contact_change", args=[contact.pk]))
+    url = reverse("admin:crm_contact_send_email", args=[contact.pk])
+    assert page.status_code == 200
+    assert f"{url}?template=follow_up" in page.content.decode()
+    assert "logged, not sent" in page.content.decode()
+
+    compose = admin_client.get(url, {"template": "follow_up"})
+    assert compose.status_code == 200
+    assert "Following up on your enquiry" in compose.content.decode()
+
+    sent = admin_client.post(url, {"subject": "Hello there", "body": "A short note."})
+    assert sent.status_code == 302
+    message = Message.objects.get(channel="EMAIL")
+    assert (message.status, message.subject) == ("QUEUED", "Hello there")
+    send_all()
+    message.refresh_from_db()
+    assert message.status == "SENT"
+    assert smtp.recipients() == ["page@example.com"]
+    timeline = admin_client.get(reverse("admin:crm_contact_change", args=[contact.pk]))
+    assert "Email to the contact (sent)" in timeline.content.decode()
+
+
+def test_contact_page_email_refuses_a_blank_body(admin_client):
+    from django.urls import reverse
+
+    contact = ContactFactory(email="page@example.com")
+    url = reverse("admin:crm_contact_send_email", args=[contact.pk])
+
+    response = admin_client.post(url, {"subject": "Hi", "body": "  "})
+
+    assert response.status_code == 400
+    assert not Message.objects.exists() and not OutboxEmail.objects.exists()
