@@ -35,3 +35,27 @@ class MergeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"Merge into {self.survivor_id} at {self.merged_at:%Y-%m-%d %H:%M}"
+
+
+class ErasureRequest(models.Model):
+    """One erasure of a person. Holds no personal data: only a keyed hash (HMAC-SHA256 with the
+    secret key) of the normalized email and phone, so a repeated request can be recognised."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(default=now, editable=False)
+    subject_hmac = models.CharField(max_length=64, db_index=True)
+    counts = models.JSONField(default=dict, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        permissions = [("erase_person", "Can erase a person's data")]
+
+    def __str__(self) -> str:
+        return f"Erasure {self.subject_hmac[:12]} at {self.requested_at:%Y-%m-%d %H:%M}"

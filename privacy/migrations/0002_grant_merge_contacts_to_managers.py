@@ -11,7 +11,7 @@ from django.db import migrations
 CODENAMES = ["merge_contacts"]
 
 
-def grant(apps, schema_editor):
+def grant(apps, schema_editor, codenames=CODENAMES):
     alias = schema_editor.connection.alias
     app_config = apps.get_app_config("privacy")
     app_config.models_module = True
@@ -24,19 +24,19 @@ def grant(apps, schema_editor):
     managers, _ = Group.objects.using(alias).get_or_create(name="Managers")
     managers.permissions.add(
         *Permission.objects.using(alias).filter(
-            content_type__app_label="privacy", codename__in=CODENAMES
+            content_type__app_label="privacy", codename__in=codenames
         )
     )
 
 
-def revoke(apps, schema_editor):
+def revoke(apps, schema_editor, codenames=CODENAMES):
     alias = schema_editor.connection.alias
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for group in Group.objects.using(alias).filter(name="Managers"):
         group.permissions.remove(
             *Permission.objects.using(alias).filter(
-                content_type__app_label="privacy", codename__in=CODENAMES
+                content_type__app_label="privacy", codename__in=codenames
             )
         )
 

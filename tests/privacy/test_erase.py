@@ -1,0 +1,124 @@
+"""Erase a person: nothing of them is left, in any table or JSON value."""
+
+import os
+import subprocess
+
+import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from crm.models import Contact, ContactNote
+from leads.models import LeadEvent, UsersLead
+from privacy.erase import person_erase
+from privacy.models import ErasureRequest
+from tests.crm.factories import (
+    ContactFactory,
+    ContactNoteFactory,
+    MessageFactory,
+    OrganizationFactory,
+    StaffUserFactory,
+)
+from tests.leads.factories import (
+    ContactMessageFactory,
+    LeadEventFactory,
+    PageSessionFactory,
+    UsersLeadFactory,
+)
+from tests.lms.factories import EnrollmentFactory
+
+EMAIL = "meera.zq.iyer@example.com"
+PHONE = "+91 98111 22334"
+NAME = "Meerazq Iyerzq"
+
+
+def make_person():
+    lead = UsersLeadFactory(email=EMAIL, phone=PHONE, name=NAME)
+    LeadEventFactory(lead=lead)
+    ContactMessageFactory(lead=lead)
+    PageSessionFactory(lead=lead)
+    LeadEventFactory(
+        lead=None,
+        metadata={"import": "legacy", "records": [{"email": EMAIL, "name": NAME}, {"x": 1}]},
+    )
+    organization = OrganizationFactory()
+    contact = ContactFactory(organization=organization, email=EMAIL, phone=PHONE, name=NAME)
+    ContactNoteFactory(contact=contact, organization=organization)
+    MessageFactory(contact=contact, organization=organization)
+    EnrollmentFactory(contact=contact)
+    other = ContactFactory(organization=organization, name="Somebody Else")
+    LogEntry.objects.create(
+        user=StaffUserFactory(),
+        content_type=ContentType.objects.get_for_model(Contact),
+        object_id=str(contact.pk),
+        object_repr=NAME,
+        action_flag=CHANGE,
+        change_message=f"Changed email to {EMAIL}",
+    )
+    return lead, contact, other
+
+
+@pytest.mark.django_db
+def test_erase_removes_everything_and_is_idempotent():
+    lead, contact, other = make_person()
+
+    request = person_erase(email=EMAIL)
+
+    assert not UsersLead.objects.filter(email=EMAIL).exists()
+    assert not Contact.objects.filter(pk=contact.pk).exists()
+    assert Contact.objects.filter(pk=other.pk).exists()
+    assert not ContactNote.objects.exists()
+    legacy = LeadEvent.objects.get(metadata__import="legacy")
+    assert legacy.metadata["records"] == [{"x": 1}]
+    assert not LogEntry.objects.filter(object_id=str(contact.pk)).exists()
+    assert request.finished_at is not None
+    assert request.counts["leads.UsersLead"] == 1
+    assert EMAIL not in str(request.__dict__) and "meera" not in request.subject_hmac
+
+    again = person_erase(email=EMAIL)
+    assert again.counts["leads.UsersLead"] == 0
+    assert again.subject_hmac == request.subject_hmac
+    assert ErasureRequest.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_command_needs_yes_and_a_later_submission_starts_a_fresh_lead():
+    make_person()
+    with pytest.raises(CommandError):
+        call_command("person_erase", "--email", EMAIL)
+    assert UsersLead.objects.filter(email=EMAIL).exists()
+
+    call_command("person_erase", "--email", EMAIL, "--yes")
+    assert not UsersLead.objects.filter(email=EMAIL).exists()
+    fresh = UsersLeadFactory(email=EMAIL)
+    assert UsersLead.objects.get(email=EMAIL).pk == fresh.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pg_dump_has_no_trace_after_erasure(postgres_only):
+    make_person()
+    person_erase(email=EMAIL, phone=PHONE)
+    settings = connection.settings_dict
+    env = {**os.environ, "PGPASSWORD": settings.get("PASSWORD") or ""}
+    dump = subprocess.run(
+        [
+            "pg_dump",
+            "--data-only",
+            "-h",
+            settings["HOST"] or "127.0.0.1",
+            "-p",
+            str(settings["PORT"] or 5432),
+            "-U",
+            settings["USER"],
+            settings["NAME"],
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    ).stdout.lower()
+    assert "somebody else" in dump  # the dump is real and holds the other contact
+    for trace in (EMAIL, NAME.lower(), "98111 22334", "9198111", "meerazq"):
+        assert trace.lower() not in dump, trace
