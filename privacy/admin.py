@@ -171,3 +171,33 @@ def export_view(request):
         "pretty": json.dumps(document, indent=2, ensure_ascii=False) if document else "",
     }
     return render(request, "admin/privacy/export.html", context)
+
+
+def erase_view(request):
+    """Erase a person by email or phone: confirm, then erase; shows the counts found."""
+    from privacy.erase import person_erase
+    from privacy.export import find_contacts, find_leads
+
+    if not request.user.has_perm("privacy.erase_person"):
+        raise PermissionDenied
+    email = (request.POST.get("email") or request.GET.get("email") or "").strip()
+    phone = (request.POST.get("phone") or request.GET.get("phone") or "").strip()
+    found = None
+    if email or phone:
+        if request.method == "POST" and request.POST.get("confirm") == "1":
+            erasure = person_erase(email=email or None, phone=phone or None, user=request.user)
+            total = sum(erasure.counts.values())
+            messages.success(request, f"Erased: {total} row(s) removed or scrubbed.")
+            return HttpResponseRedirect(reverse("privacy-erase"))
+        found = {
+            "leads": find_leads(email or None, phone or None).count(),
+            "contacts": find_contacts(email or None, phone or None).count(),
+        }
+    context = {
+        **admin.site.each_context(request),
+        "title": "Erase a person",
+        "email": email,
+        "phone": phone,
+        "found": found,
+    }
+    return render(request, "admin/privacy/erase.html", context)

@@ -7,6 +7,7 @@ from privacy import admin as privacy_admin
 
 urlpatterns = [
     path("merge/", admin.site.admin_view(privacy_admin.merge_view), name="privacy-merge"),
+    path("erase/", admin.site.admin_view(privacy_admin.erase_view), name="privacy-erase"),
     path("export/", admin.site.admin_view(privacy_admin.export_view), name="privacy-export"),
     path(
         "duplicates/",

@@ -122,3 +122,23 @@ def test_pg_dump_has_no_trace_after_erasure(postgres_only):
     assert "somebody else" in dump  # the dump is real and holds the other contact
     for trace in (EMAIL, NAME.lower(), "98111 22334", "9198111", "meerazq"):
         assert trace.lower() not in dump, trace
+
+
+@pytest.mark.django_db
+def test_admin_erase_page_needs_the_permission_then_erases(client):
+    from django.contrib.auth.models import Permission
+
+    make_person()
+    user = StaffUserFactory()
+    client.force_login(user)
+    denied = client.post("/admin/privacy/erase/", {"email": EMAIL, "confirm": "1"})
+    assert denied.status_code == 403
+    assert UsersLead.objects.filter(email=EMAIL).exists()
+
+    user.user_permissions.add(Permission.objects.get(codename="erase_person"))
+    page = client.get("/admin/privacy/erase/", {"email": EMAIL})
+    assert b"Found 1 lead(s) and 1 contact(s)" in page.content
+    done = client.post("/admin/privacy/erase/", {"email": EMAIL, "confirm": "1"})
+    assert done.status_code == 302
+    assert not UsersLead.objects.filter(email=EMAIL).exists()
+    assert ErasureRequest.objects.get().requested_by == user
