@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.contenttypes import views as contenttype_views
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.template.response import TemplateResponse
 from django.urls import path
 
 
@@ -29,8 +30,24 @@ class StaffAdminSite(admin.AdminSite):
                 self.admin_view(self.view_on_site),
                 name="view_on_site",
             ),
+            path("search/", self.admin_view(self.search_view), name="search"),
             *super().get_urls(),
         ]
+
+    def search_view(self, request):
+        """Leads, contacts, contact messages and notes matching ``?q=``, grouped, in scope."""
+        from core.global_search import GROUP_LIMIT, MIN_TERM_LENGTH, workspace_search
+
+        term = request.GET.get("q", "").strip()[:200]
+        context = {
+            **self.each_context(request),
+            "title": f"Search: {term}" if term else "Search",
+            "term": term,
+            "groups": workspace_search(user=request.user, term=term),
+            "group_limit": GROUP_LIMIT,
+            "min_length": MIN_TERM_LENGTH,
+        }
+        return TemplateResponse(request, "admin/search.html", context)
 
     def view_on_site(self, request, content_type_id, object_id):
         try:

@@ -15,6 +15,7 @@ from import_export.forms import ExportForm
 from core.exports import stream_csv_response
 from core.json_safety import JSON_FORMFIELD_OVERRIDES
 from core.paginator import EstimatedCountPaginator
+from core.search import PhoneDigitsSearchMixin
 from crm import selectors, services
 from crm.admin_scoping import OrganizationScopedAdminMixin, ScopedRelatedFieldListFilter
 from crm.forms import (
@@ -404,7 +405,7 @@ def _timeline_entry(entry: selectors.TimelineEntry) -> dict:
 
 
 @admin.register(Contact)
-class ContactAdmin(ImportExportMixin, WorkspaceAdmin):
+class ContactAdmin(PhoneDigitsSearchMixin, ImportExportMixin, WorkspaceAdmin):
     list_display = ["name", "contact_type", "email", "phone", "organization", "parent_contact"]
     list_filter = [
         "contact_type",
@@ -414,9 +415,10 @@ class ContactAdmin(ImportExportMixin, WorkspaceAdmin):
     ]
     # The list shows each contact's organization and parent: join them instead of N queries.
     list_select_related = ["organization", "parent_contact"]
-    # Names match anywhere (a trigram index, crm 0009); emails and phones from the start.
-    search_fields = ["name", "^email", "^phone"]
-    search_help_text = "Name (any part), email or phone (from the start)."
+    # Names, emails and phones match anywhere (trigram indexes, crm 0009 and 0012); a phone
+    # also by its digits, whatever the spacing or +91 (core/search.py).
+    search_fields = ["name", "email", "phone"]
+    search_help_text = "Any part of a name, an email or a phone number (spacing and +91 ignored)."
     autocomplete_fields = ["organization", "parent_contact"]
     readonly_fields = ["created_at", "updated_at"]
     fields = [

@@ -8,6 +8,7 @@ from django.db.models.functions import Cast, Lower, Upper
 from django.utils.timezone import now
 
 from core.constraints import ConstraintFieldErrorsMixin
+from core.search import phone_digits_expression
 from crm.custom_fields import validate_custom_fields
 from crm.hierarchy import check_parent
 from crm.lookups import JSONType
@@ -113,6 +114,12 @@ class Contact(ConstraintFieldErrorsMixin, models.Model):
     # NULL, not "", so that many contacts without an email fit the per-organization unique rule.
     email = models.EmailField(max_length=254, null=True, blank=True)
     phone = models.CharField(max_length=32, blank=True)
+    # The phone's digits, kept by the database itself (core/search.py): search by any fragment.
+    phone_digits = models.GeneratedField(
+        expression=phone_digits_expression("phone"),
+        output_field=models.CharField(max_length=32),
+        db_persist=True,
+    )
     address = models.CharField(max_length=500, blank=True)
     timezone = models.CharField(max_length=64, blank=True)
     custom_fields = models.JSONField(
@@ -154,6 +161,10 @@ class Contact(ConstraintFieldErrorsMixin, models.Model):
             trigram_index("name", "crm_contact_name_trgm_idx"),
             trigram_index("email", "crm_contact_email_trgm_idx"),
             trigram_index("phone", "crm_contact_phone_trgm_idx"),
+            GinIndex(
+                OpClass("phone_digits", name="gin_trgm_ops"),
+                name="crm_contact_digits_trgm_idx",
+            ),
         ]
 
     def __str__(self) -> str:

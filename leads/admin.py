@@ -27,6 +27,7 @@ from core.admin_dates import with_probed_dates
 from core.exports import stream_csv_response, stream_queryset
 from core.json_safety import JSON_FORMFIELD_OVERRIDES
 from core.paginator import EstimatedCountPaginator
+from core.search import PhoneDigitsSearchMixin
 from crm.models import Contact, Organization
 from leads.models import (
     ChoiceKey,
@@ -267,7 +268,7 @@ class LeadChangeList(ChangeList):
 
 
 @admin.register(UsersLead)
-class UsersLeadAdmin(ExportMixin, BigTableAdmin):
+class UsersLeadAdmin(PhoneDigitsSearchMixin, ExportMixin, BigTableAdmin):
     list_display = [
         "email",
         "name",
@@ -281,10 +282,12 @@ class UsersLeadAdmin(ExportMixin, BigTableAdmin):
     ]
     list_select_related = ["owner"]
     list_filter = [FirstSeenFilter, OwnerFilter, "status", "source", "environment", ConvertedFilter]
-    # Prefix match on email and phone (what staff type; an index serves it), any part of names
-    # (a trigram index serves it on PostgreSQL).
-    search_fields = ["^email", "name", "^phone"]
-    search_help_text = "Email or phone starting with…, or part of a name."
+    # Any part of an email or name, a phone by any run of its digits (core/search.py); trigram
+    # indexes serve each on PostgreSQL (leads 0010, 0015).
+    search_fields = ["email", "name", "phone"]
+    search_help_text = (
+        "Any part of an email or a name, or of a phone number (spacing and +91 ignored)."
+    )
     date_hierarchy = "first_seen_at"
     readonly_fields = [
         "email",

@@ -10,9 +10,10 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
-from django.db.models.functions import Lower, Trim, Upper
+from django.db.models.functions import Cast, Lower, Trim, Upper
 from django.utils import timezone
 
+from core.search import phone_digits_expression
 from leads.environment import current_environment
 
 EMAIL_MAX_LENGTH = 254
@@ -150,6 +151,12 @@ class UsersLead(models.Model):
     email = models.CharField(max_length=EMAIL_MAX_LENGTH)
     phone = models.CharField(max_length=PHONE_MAX_LENGTH, blank=True)
     name = models.CharField(max_length=NAME_MAX_LENGTH, blank=True)
+    # The phone's digits, kept by the database itself (core/search.py): search by any fragment.
+    phone_digits = models.GeneratedField(
+        expression=phone_digits_expression("phone"),
+        output_field=models.CharField(max_length=PHONE_MAX_LENGTH),
+        db_persist=True,
+    )
     source = models.CharField(max_length=16, choices=LeadSource.choices, editable=False)
     first_seen_at = models.DateTimeField(default=timezone.now, editable=False)
     last_seen_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -253,6 +260,15 @@ class UsersLead(models.Model):
                 name="users_leads_phone_prefix_idx",
             ),
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="users_leads_name_trgm_idx"),
+            # Any part of an email (icontains compares UPPER(email::text)), any run of digits.
+            GinIndex(
+                OpClass(Upper(Cast("email", models.TextField())), name="gin_trgm_ops"),
+                name="users_leads_email_trgm_idx",
+            ),
+            GinIndex(
+                OpClass("phone_digits", name="gin_trgm_ops"),
+                name="users_leads_digits_trgm_idx",
+            ),
         ]
 
     def __str__(self) -> str:

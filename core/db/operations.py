@@ -135,3 +135,20 @@ class AddCheckConstraintNotValidOnPostgres(AddConstraint):
             return
         with sqlite_plain_indexes(model):
             schema_editor.remove_constraint(model, self.constraint)
+
+
+class AddSearchIndexConcurrentlyOnPostgres(AddIndexConcurrentlyOnPostgres):
+    """A PostgreSQL search index (trigram GIN, operator classes) built concurrently; elsewhere
+    the plain expression index of the same name, which SQLite can build."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_forwards(app_label, schema_editor, from_state, to_state)
+        model = to_state.apps.get_model(app_label, self.model_name)
+        schema_editor.add_index(model, _plain_index(self.index))
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            return super().database_backwards(app_label, schema_editor, from_state, to_state)
+        model = from_state.apps.get_model(app_label, self.model_name)
+        schema_editor.remove_index(model, _plain_index(self.index))
