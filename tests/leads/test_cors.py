@@ -1,6 +1,7 @@
 """CORS for the public lead endpoints: configured origins only, no credentials, rate limits."""
 
 import json
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -138,7 +139,7 @@ def test_allowed_origins_come_from_the_environment():
 
 # --- In a real browser: a page on another origin posts as the live front-end does ----------
 
-FRONT_END_PORT = 18121
+FRONT_END_PORT = int(os.environ.get("CORS_FRONT_END_PORT", "18121"))
 FRONT_END_ORIGIN = f"http://127.0.0.1:{FRONT_END_PORT}"
 FRONT_END_PAGE = b"<!doctype html><title>ComfHutt</title><p>front-end</p>"
 # What the front-end's forms do: fetch with a JSON body, read ok/status and the JSON answer.
