@@ -1,11 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from core.health import healthz
 from core.staff_api import StaffApiDocsView
-from core.views import home
+from core.views import api_not_found, favicon, home
 
 urlpatterns = [
     path("", home, name="home"),
@@ -25,6 +25,10 @@ urlpatterns = [
     path("api/lms/", include("lms.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", StaffApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
+    # Any other /api/ address: the JSON 404, in development too (DEBUG's 404 page is HTML).
+    re_path(r"^api/", api_not_found),
+    # Browsers ask for /favicon.ico whatever the page says.
+    path("favicon.ico", favicon),
 ]
 
 # Error answers: JSON under /api/, a 503 for a lost database (core/errors.py).

@@ -496,6 +496,10 @@ class UsersLeadAdmin(PhoneDigitsSearchMixin, ExportMixin, BigTableAdmin):
         lead = self.get_object(request, object_id)  # None for a malformed or foreign id
         if lead is None:
             raise Http404("No such lead.")
+        if lead.converted_at is not None:
+            # Converted once, for good: say where it went instead of offering the form again.
+            self.message_user(request, "This lead is already converted.", messages.INFO)
+            return HttpResponseRedirect(reverse("admin:leads_userslead_change", args=[lead.pk]))
         form = ConvertLeadForm(request.POST or None, user=request.user)
         if request.method == "POST" and form.is_valid():
             self._convert(
