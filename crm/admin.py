@@ -46,6 +46,7 @@ from crm.models import (
 )
 from crm.resources import ContactResource, stream_xlsx_response
 from crm.scoping import organization_ids_for
+from crm.timeline_sources import contact_timeline_extras
 from crm.widgets import CustomFieldsField
 
 # Autocomplete results --------------------------------------------------------------------------
@@ -351,6 +352,17 @@ def register_contact_page_inline(inline_class: type[admin.options.InlineModelAdm
     return inline_class
 
 
+def _contact_timeline(contact: Contact, user) -> list:
+    """The contact's records and what other apps know of the person (its lead), newest first."""
+    entries = [_timeline_entry(e) for e in selectors.contact_timeline(contact=contact)]
+    entries += contact_timeline_extras(contact=contact, user=user)
+    return sorted(entries, key=_entry_time, reverse=True)
+
+
+def _entry_time(entry):
+    return entry["at"] if isinstance(entry, dict) else entry.at
+
+
 def _timeline_entry(entry: selectors.TimelineEntry) -> dict:
     """Word one timeline record for templates/admin/includes/timeline.html."""
     record = entry.record
@@ -546,7 +558,7 @@ class ContactAdmin(PhoneDigitsSearchMixin, ImportExportMixin, WorkspaceAdmin):
             "children_count": children.count(),
             "children_url": f"{changelist}?{ParentContactFilter.parameter_name}={contact.pk}",
             "leads": leads,
-            "timeline": [_timeline_entry(e) for e in selectors.contact_timeline(contact=contact)],
+            "timeline": _contact_timeline(contact, user),
             "note_form": (
                 note_form or ContactNoteForm() if user.has_perm("crm.add_contactnote") else None
             ),

@@ -5,3 +5,10 @@ class LeadsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "leads"
     verbose_name = "Leads"
+
+    def ready(self) -> None:
+        # One person, one page: a contact converted from a lead shows the lead's history.
+        from crm.timeline_sources import register_contact_timeline_source
+        from leads.selectors import lead_timeline_for_contact
+
+        register_contact_timeline_source(lead_timeline_for_contact)
