@@ -38,6 +38,7 @@ from leads.models import (
     IntentLevel,
     InvestmentRange,
     LeadSource,
+    LeadStatus,
     UsersLead,
 )
 
@@ -240,6 +241,7 @@ def dashboard_figures(*, user, now: datetime | None = None) -> Dashboard:
     if _can_view(user, Task):
         crm_parts.append(_task_figures(user, now, groups))
 
+    my_day = _add_to_groups(groups, _my_day_specs(user, now, today))
     _count_groups(groups, statistics.large)
 
     for build in builders:
@@ -248,7 +250,19 @@ def dashboard_figures(*, user, now: datetime | None = None) -> Dashboard:
                 dashboard.sections.append(part)
             else:  # the chart
                 dashboard.chart, dashboard.chart_max = part
-    crm = Section("CRM", [figure for group in crm_parts for figure in group.figures])
+    mine = Section("My day", [group.figures[index] for group, index in my_day])
+    placed = {(id(group), index) for group, index in my_day}
+    if mine.figures:
+        dashboard.sections.insert(0, mine)
+    crm = Section(
+        "CRM",
+        [
+            figure
+            for group in crm_parts
+            for index, figure in enumerate(group.figures)
+            if (id(group), index) not in placed
+        ],
+    )
     if crm.figures:
         dashboard.sections.append(crm)
     return dashboard
@@ -300,7 +314,9 @@ def _lead_sections(user, today: date, statistics: Statistics, groups: list[Group
             # (of every lead: the one place a confined member's figure is not scoped).
             counts = _histogram_counts(statistics.chart, days)
         else:
-            counts = [figure.value for figure in leads.figures[len(specs) :]]
+            counts = [
+                figure.value for figure in leads.figures[len(specs) : len(specs) + len(day_specs)]
+            ]
         return [
             Section("Leads", [*figures[:5], rate]),
             Section("Leads by source", figures[5:]),
@@ -331,6 +347,72 @@ def _early_access_sections(user, groups: list[Group]):
         Section("Early access by intent", group.figures[: len(intents)]),
         Section("Early access by investment range", group.figures[len(intents) :]),
     ]
+
+
+def _my_day_specs(user, now: datetime, today: date) -> dict:
+    """The staff member's own work, first on the page: their new leads, their tasks overdue and
+    due today, today's appointments (messages awaiting a reply are in the Inbox section).
+
+    Returned per model; each is counted in that table's existing group, so the page's query
+    count does not change.
+    """
+    start, end = _start_of_day(today), _start_of_day(today + timedelta(days=1))
+    is_mine = Q(status__in=Task.OPEN, assignee=user.pk)
+    open_statuses = ",".join(Task.OPEN)
+    return {
+        UsersLead: [
+            Spec(
+                "My new leads",
+                Q(owner=user.pk, status=LeadStatus.NEW),
+                _changelist(UsersLead, owner="me", status__exact=LeadStatus.NEW),
+            )
+        ],
+        Task: [
+            Spec(
+                "My overdue tasks",
+                is_mine & Q(due_date__lt=now),
+                _changelist(
+                    Task, status__in=open_statuses, assignee=user.pk, due_date__lt=_iso(now)
+                ),
+            ),
+            Spec(
+                "My tasks due today",
+                is_mine & Q(due_date__gte=now, due_date__lt=end),
+                _changelist(
+                    Task,
+                    status__in=open_statuses,
+                    assignee=user.pk,
+                    due_date__gte=_iso(now),
+                    due_date__lt=_iso(end),
+                ),
+            ),
+        ],
+        Appointment: [
+            Spec(
+                "Appointments today",
+                Q(start_time__gte=start, start_time__lt=end, status__in=Appointment.UPCOMING),
+                _changelist(
+                    Appointment,
+                    start_time__gte=_iso(start),
+                    start_time__lt=_iso(end),
+                    status__in=",".join(Appointment.UPCOMING),
+                ),
+            )
+        ],
+    }
+
+
+def _add_to_groups(groups: list[Group], specs_by_model: dict) -> list[tuple[Group, int]]:
+    """Append each spec to the first group counting its table; return where each went."""
+    placed = []
+    for model, specs in specs_by_model.items():
+        group = next((group for group in groups if group.base.model is model), None)
+        if group is None:  # the user may not view that table
+            continue
+        for spec in specs:
+            group.specs = [*group.specs, spec]
+            placed.append((group, len(group.specs) - 1))
+    return placed
 
 
 def _contact_figures(user, groups: list[Group]) -> Group:

@@ -316,3 +316,40 @@ def _is_postgres() -> bool:
     from django.db import connection
 
     return connection.vendor == "postgresql"
+
+
+def test_my_day_comes_first_with_my_new_leads_tasks_and_todays_appointments(client):
+    from django.contrib.auth.models import Group as StaffGroup
+
+    from crm.models import Task
+    from tests.crm.factories import ContactFactory, OrganizationMembershipFactory
+
+    member = OrganizationMembershipFactory().user
+    member.groups.add(StaffGroup.objects.get(name="Sales"))
+    organization = member.organization_memberships.get().organization
+    contact = ContactFactory(organization=organization)
+    now = timezone.now()
+    UsersLeadFactory(owner=member)
+    UsersLeadFactory(owner=member, status="CONTACTED")
+    UsersLeadFactory()
+    Task.objects.create(
+        organization=organization,
+        contact=contact,
+        title="Call back",
+        assignee=member,
+        due_date=now - timedelta(hours=1),
+    )
+    client.force_login(member)
+
+    sections = client.get("/admin/").context["dashboard"].sections
+
+    assert sections[0].title == "My day"
+    mine = {figure.label: figure.value for figure in sections[0].figures}
+    assert mine["My new leads"] == 1
+    assert mine["My overdue tasks"] == 1
+    assert mine["My tasks due today"] == 0
+    crm = next(section for section in sections if section.title == "CRM")
+    assert "My overdue tasks" not in {figure.label for figure in crm.figures}
+    link = next(f.url for f in sections[0].figures if f.label == "My new leads")
+    listed = client.get(link).context["cl"].result_list
+    assert len(listed) == 1
