@@ -19,6 +19,7 @@ from core.search import PhoneDigitsSearchMixin
 from crm import selectors, services
 from crm.admin_scoping import OrganizationScopedAdminMixin, ScopedRelatedFieldListFilter
 from crm.forms import (
+    BulkTagForm,
     ContactChoiceField,
     ContactConfirmImportForm,
     ContactEmailForm,
@@ -46,6 +47,7 @@ from crm.models import (
 )
 from crm.resources import ContactResource, stream_xlsx_response
 from crm.scoping import organization_ids_for
+from crm.services.tags import contacts_add_tag, contacts_remove_tag
 from crm.timeline_sources import contact_timeline_extras
 from crm.widgets import CustomFieldsField
 
@@ -418,6 +420,7 @@ def _timeline_entry(entry: selectors.TimelineEntry) -> dict:
 
 @admin.register(Contact)
 class ContactAdmin(PhoneDigitsSearchMixin, ImportExportMixin, WorkspaceAdmin):
+    actions = ["add_tag", "remove_tag"]
     list_display = ["name", "contact_type", "email", "phone", "organization", "parent_contact"]
     list_filter = [
         "contact_type",
@@ -729,8 +732,47 @@ class ContactAdmin(PhoneDigitsSearchMixin, ImportExportMixin, WorkspaceAdmin):
             return stream_xlsx_response(filename=filename, header=header, rows=rows)
         return stream_csv_response(filename=filename, header=header, rows=rows)
 
+    # Tags and integrations -------------------------------------------------------------------------
 
-# Tags and integrations -------------------------------------------------------------------------
+    # Bulk work on the selected contacts: one tag on or off, through the tag services.
+
+    @admin.action(description="Add a tag to selected contacts", permissions=["change"])
+    def add_tag(self, request, queryset):
+        return self._tag_action(request, queryset, adding=True)
+
+    @admin.action(description="Remove a tag from selected contacts", permissions=["change"])
+    def remove_tag(self, request, queryset):
+        return self._tag_action(request, queryset, adding=False)
+
+    def _tag_action(self, request, queryset, *, adding: bool):
+        form = BulkTagForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            name = form.cleaned_data["name"]
+            service = contacts_add_tag if adding else contacts_remove_tag
+            try:
+                count = service(contacts=queryset.select_related("organization"), name=name)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                return None
+            noun = "contact" if count == 1 else "contacts"
+            done = f"tagged “{name}”" if adding else f"no longer tagged “{name}”"
+            self.message_user(request, f"{count} {noun} {done}.", messages.SUCCESS)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/crm/contact/bulk_tag.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "Add a tag" if adding else "Remove a tag",
+                "form": form,
+                "contacts": list(queryset[:50]),
+                "count": queryset.count(),
+                "selected": [str(pk) for pk in queryset.values_list("pk", flat=True)],
+                "action": "add_tag" if adding else "remove_tag",
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
 
 @admin.register(Tag)

@@ -164,3 +164,9 @@ class ContactConfirmImportForm(OrganizationChoiceMixin, ConfirmImportForm):
         # A signed token of the stored file's key and its uploader (crm/import_files.py),
         # never a name or path from the browser.
         return unsign_import_key(self.cleaned_data["import_file_name"], self.user)
+
+
+class BulkTagForm(forms.Form):
+    """The tag a bulk action puts on, or takes off, the selected contacts."""
+
+    name = forms.CharField(label="Tag", max_length=Tag._meta.get_field("name").max_length)

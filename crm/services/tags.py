@@ -64,3 +64,32 @@ def contact_remove_tags(*, contact: Contact, names: Iterable[str]) -> int:
         match |= Q(tag__name__iexact=name)
     deleted, _ = ContactTag.objects.filter(match, contact=contact).delete()
     return deleted
+
+
+@transaction.atomic
+def contacts_add_tag(*, contacts: Iterable[Contact], name: str) -> int:
+    """Tag every contact with ``name`` (its organization's tag, made if needed); return how many
+    contacts gained it."""
+    (name,) = _clean_names([name])
+    contacts = list(contacts)
+    tags: dict = {}
+    links = []
+    for contact in contacts:
+        if contact.organization_id not in tags:
+            tags[contact.organization_id] = tag_get_or_create(
+                organization=contact.organization, name=name
+            )
+        links.append(ContactTag(contact=contact, tag=tags[contact.organization_id]))
+    had = ContactTag.objects.filter(contact__in=contacts, tag__in=list(tags.values())).count()
+    ContactTag.objects.bulk_create(links, ignore_conflicts=True)
+    return len(contacts) - had
+
+
+@transaction.atomic
+def contacts_remove_tag(*, contacts: Iterable[Contact], name: str) -> int:
+    """Take the tag called ``name`` (any case) off every contact; return how many lost it."""
+    (name,) = _clean_names([name])
+    deleted, _ = ContactTag.objects.filter(
+        contact__in=list(contacts), tag__name__iexact=name
+    ).delete()
+    return deleted
