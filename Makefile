@@ -12,7 +12,7 @@ PORT ?= 8000
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
-	$(BIN)/python manage.py ensure_demo_login
+	$(BIN)/python manage.py ensure_demo_login --address $(HOST):$(PORT)
 	exec $(BIN)/python -m config.run_dev $(HOST):$(PORT)
 
 # A Celery worker (run as many as you like, on any host). Needs the same environment as serve.

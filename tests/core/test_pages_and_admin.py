@@ -46,3 +46,16 @@ def test_demo_login_command_creates_a_working_staff_login(settings, tmp_path, mo
     assert {"admin", "sales", "support", "instructor", "manager"} <= set(logins)
     assert client.login(username="admin", password=logins["admin"])
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_demo_login_prints_the_address_make_run_serves(settings, tmp_path, monkeypatch):
+    from io import StringIO
+
+    from core.management.commands import ensure_demo_login
+
+    settings.DEBUG = True
+    monkeypatch.setattr(ensure_demo_login, "LOGIN_FILE", tmp_path / ".demo-login")
+    out = StringIO()
+    call_command("ensure_demo_login", address="127.0.0.1:8123", stdout=out)
+    assert "http://127.0.0.1:8123/admin/" in out.getvalue()
+    assert "8000" not in out.getvalue()

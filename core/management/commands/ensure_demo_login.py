@@ -33,8 +33,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default="admin", help="the superuser's username")
+        parser.add_argument(
+            "--address",
+            default="127.0.0.1:8000",
+            help="host:port the site runs on, for the printed sign-in address (make run passes it)",
+        )
 
-    def handle(self, *args, username: str, **options):
+    def handle(self, *args, username: str, address: str, **options):
         if not settings.DEBUG:
             raise CommandError("ensure_demo_login is for local development only (DEBUG is off).")
         stored = read_logins()
@@ -56,7 +61,7 @@ class Command(BaseCommand):
         )
         LOGIN_FILE.chmod(0o600)
 
-        self.stdout.write(self.style.SUCCESS("Staff logins for http://127.0.0.1:8000/admin/"))
+        self.stdout.write(self.style.SUCCESS(f"Staff logins for http://{address}/admin/"))
         for name, (user, password) in logins.items():
             role = "superuser" if user.is_superuser else ", ".join(_roles(user))
             self.stdout.write(f"  user: {name:<20} password: {password}  ({role})")
