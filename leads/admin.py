@@ -129,14 +129,15 @@ class FirstSeenFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         return list(self.PERIODS.items())
 
+    # Calendar days, as the dashboard counts them: today, and today with the 6 or 29 before it.
+    DAYS_BEFORE = {"today": 0, "7d": 6, "30d": 29}
+
     def queryset(self, request, queryset):
-        now = timezone.localtime()
-        since = {
-            "today": now.replace(hour=0, minute=0, second=0, microsecond=0),
-            "7d": now - timedelta(days=7),
-            "30d": now - timedelta(days=30),
-        }.get(self.value())
-        return queryset if since is None else queryset.filter(first_seen_at__gte=since)
+        days = self.DAYS_BEFORE.get(self.value())
+        if days is None:
+            return queryset
+        midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        return queryset.filter(first_seen_at__gte=midnight - timedelta(days=days))
 
 
 class ConvertedFilter(admin.SimpleListFilter):

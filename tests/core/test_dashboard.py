@@ -353,3 +353,14 @@ def test_my_day_comes_first_with_my_new_leads_tasks_and_todays_appointments(clie
     link = next(f.url for f in sections[0].figures if f.label == "My new leads")
     listed = client.get(link).context["cl"].result_list
     assert len(listed) == 1
+
+
+def test_new_today_opens_the_list_with_its_date_filter_selected(admin_client):
+    UsersLeadFactory()
+    sections = admin_client.get("/admin/").context["dashboard"].sections
+    leads = next(section for section in sections if section.title == "Leads")
+    new_today = next(figure for figure in leads.figures if figure.label == "New today")
+    changelist = admin_client.get(new_today.url).context["cl"]
+    first_seen = next(spec for spec in changelist.filter_specs if spec.title == "first seen")
+    assert first_seen.value() == "today"  # the sidebar shows "Today", not "All"
+    assert len(changelist.result_list) == 1
