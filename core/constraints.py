@@ -30,6 +30,10 @@ CONSTRAINT_FIELD_ERRORS: dict[str, tuple[str, str]] = {
         "email",
         "Another contact of this organization already has this email.",
     ),
+    "crm_contact_email_normalized": (
+        "email",
+        "Emails are stored trimmed and in lower case.",
+    ),
     "crm_contact_not_own_parent": ("parent_contact", "A contact cannot be its own parent."),
     "crm_contact_custom_fields_is_object": (
         "custom_fields",

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Cast, Lower, Upper
+from django.db.models.functions import Cast, Lower, Trim, Upper
 from django.utils.timezone import now
 
 from core.constraints import ConstraintFieldErrorsMixin
@@ -143,6 +143,13 @@ class Contact(ConstraintFieldErrorsMixin, models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "email"], name="crm_contact_unique_organization_email"
+            ),
+            # One rule for emails (core/emails.py): with it, the unique rule above holds in any
+            # letter case. Existing pairs that differ only in case were left as they were
+            # (crm 0013; `manage.py contact_email_collisions` lists them).
+            models.CheckConstraint(
+                condition=models.Q(email__isnull=True) | models.Q(email=Lower(Trim("email"))),
+                name="crm_contact_email_normalized",
             ),
             models.CheckConstraint(
                 condition=~models.Q(parent_contact=models.F("id")),

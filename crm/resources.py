@@ -17,6 +17,7 @@ from import_export import fields, resources
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from core.emails import normalize_email as core_normalize_email
 from core.exports import stream_queryset
 from crm import services
 from crm.models import Contact, ContactTag, Organization
@@ -38,8 +39,7 @@ def _cell(value: Any) -> Any:
 
 def normalize_email(email: Any) -> str | None:
     """Return the email as rows are matched on it: trimmed, lower-cased, None when blank."""
-    email = str(email or "").strip().lower()
-    return email or None
+    return core_normalize_email(str(email or "")) or None
 
 
 class ContactResource(resources.ModelResource):

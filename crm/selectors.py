@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Literal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower, Trim
 
 from crm.models import (
     Appointment,
@@ -94,3 +95,34 @@ def task_assignees(*, organization_ids: Iterable | None) -> QuerySet:
 def task_assignees_for(*, organization_id) -> QuerySet:
     """Return who may be given a task of ``organization_id`` (``task_assignees``' rule)."""
     return task_assignees(organization_ids=[organization_id])
+
+
+def contact_email_collisions() -> list[dict]:
+    """Contacts of one organization whose emails are one address in different letter case.
+
+    Left as they were by crm 0013 (never merged by a migration); staff merge them. Each entry:
+    the organization, the normalized email and the contacts, oldest first.
+    """
+    groups = (
+        Contact.objects.filter(email__isnull=False)
+        .annotate(norm=Lower(Trim("email")))
+        .values("organization_id", "norm")
+        .annotate(count=Count("pk"))
+        .filter(count__gt=1)
+        .order_by("organization_id", "norm")
+    )
+    collisions = []
+    for group in groups:
+        contacts = list(
+            Contact.objects.select_related("organization")
+            .filter(organization_id=group["organization_id"], email__iexact=group["norm"])
+            .order_by("created_at", "pk")
+        )
+        collisions.append(
+            {
+                "organization": contacts[0].organization if contacts else None,
+                "email": group["norm"],
+                "contacts": contacts,
+            }
+        )
+    return collisions

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from core.emails import normalize_email
 from crm.hierarchy import check_parent
 from crm.models import Contact, Organization
 
@@ -14,9 +15,9 @@ CONTACT_UPDATABLE_FIELDS = frozenset(
 
 
 def _clean_email(email: str | None) -> str | None:
-    # Blank means "no email": NULL keeps the per-organization unique rule out of the way.
-    email = (email or "").strip()
-    return email or None
+    # One rule with leads and imports (core/emails.py): trimmed and lower-cased. Blank means
+    # "no email": NULL keeps the per-organization unique rule out of the way.
+    return normalize_email(email or "") or None
 
 
 def _save(contact: Contact, *, update_fields: list[str] | None = None) -> Contact:

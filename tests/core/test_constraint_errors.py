@@ -99,6 +99,12 @@ def _duplicate_membership():
     return OrganizationMembership(user=membership.user, organization=membership.organization)
 
 
+def _unnormalized_contact_email():
+    return ContactFactory.build(
+        organization=OrganizationFactory(), email="Asha@X.com", contact_type="INDIVIDUAL"
+    )
+
+
 def _duplicate_contact_email():
     contact = ContactFactory()
     return type(contact)(
@@ -170,6 +176,7 @@ def _custom_fields_list():
 BREAKERS = {
     "crm_membership_unique_user_organization": _duplicate_membership,
     "crm_contact_unique_organization_email": _duplicate_contact_email,
+    "crm_contact_email_normalized": _unnormalized_contact_email,
     "crm_contact_not_own_parent": _contact_own_parent,
     "crm_contact_custom_fields_is_object": _custom_fields_list,
     "crm_contactintegration_unique_provider_external_id": _duplicate_integration,

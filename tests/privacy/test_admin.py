@@ -12,6 +12,7 @@ from tests.crm.factories import (
     ContactNoteFactory,
     OrganizationFactory,
     StaffUserFactory,
+    unnormalized_emails_allowed,
 )
 
 pytestmark = pytest.mark.django_db
@@ -82,8 +83,9 @@ def test_without_permission_no_action_and_page_is_403(client):
 def test_possible_duplicates_page(client):
     manager(client, "merge_contacts")
     organization = OrganizationFactory()
-    ContactFactory(organization=organization, name="Meera Iyer", email="MEERA@example.com")
-    ContactFactory(organization=organization, name="Someone", email="meera@example.COM ")
+    with unnormalized_emails_allowed():  # a pair crm 0013 left alone: one address, two cases
+        for name, email in (("Meera Iyer", "MEERA@example.com"), ("Someone", "meera@example.COM ")):
+            Contact.objects.create(organization=organization, name=name, email=email)
     ContactFactory(organization=organization, name="Ravi", phone="+91 98765 43210")
     ContactFactory(organization=organization, name="Ravi K", phone="919876543210")
     ContactFactory(organization=organization, name="Anand Subramanian")
