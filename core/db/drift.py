@@ -47,6 +47,7 @@ class Column:
     nullable: bool
     default: str | None
     identity: bool = False
+    generated: bool = False
 
 
 KIND_LABELS = {
@@ -151,7 +152,8 @@ def live_columns(connection, table: str) -> dict[str, Column]:
             cursor.execute(
                 """
                 SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
-                       pg_get_expr(d.adbin, d.adrelid), a.attidentity <> ''
+                       pg_get_expr(d.adbin, d.adrelid), a.attidentity <> '',
+                       a.attgenerated <> ''
                 FROM pg_attribute a
                 JOIN pg_class c ON c.oid = a.attrelid
                 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -162,14 +164,22 @@ def live_columns(connection, table: str) -> dict[str, Column]:
                 [table],
             )
             return {
-                name: Column(type_, nullable, default, identity)
-                for name, type_, nullable, default, identity in cursor.fetchall()
+                name: Column(type_, nullable, None if generated else default, identity, generated)
+                for name, type_, nullable, default, identity, generated in cursor.fetchall()
             }
         if connection.vendor == "sqlite":
-            cursor.execute(f"PRAGMA table_info({connection.ops.quote_name(table)})")
+            # table_xinfo also lists generated columns (hidden 2 = virtual, 3 = stored)
+            cursor.execute(f"PRAGMA table_xinfo({connection.ops.quote_name(table)})")
             return {
-                name: Column(type_.lower(), not notnull and not pk, default, bool(pk))
-                for _cid, name, type_, notnull, default, pk in cursor.fetchall()
+                name: Column(
+                    type_.lower().replace(" generated always", ""),
+                    not notnull and not pk,
+                    default,
+                    bool(pk),
+                    hidden in (2, 3),
+                )
+                for _cid, name, type_, notnull, default, pk, hidden in cursor.fetchall()
+                if hidden != 1
             }
         return {
             info.name: Column(str(info.type_code), bool(info.null_ok), info.default)
@@ -232,6 +242,13 @@ def expected_columns(connection, model) -> dict[str, tuple[Column, object]]:
     columns = {}
     for model_field in model._meta.local_concrete_fields:
         if getattr(model_field, "generated", False):
+            # a generated column: its type is the output field's, it is always nullable
+            # and its expression is not a default
+            output = model_field.output_field.db_parameters(connection=connection)
+            columns[model_field.column] = (
+                Column(output["type"], True, None, False, True),
+                model_field,
+            )
             continue
         params = model_field.db_parameters(connection=connection)
         if params["type"] is None:
@@ -358,6 +375,19 @@ def compare_columns(connection, table: str, model) -> list[Difference]:
                     actual=_null(have.nullable),
                 )
             )
+        if have.generated != want.generated:
+            differences.append(
+                Difference(
+                    "column_generated",
+                    table,
+                    name,
+                    f"column '{name}' is {'' if have.generated else 'not '}generated; "
+                    f"the models expect {'a generated' if want.generated else 'a plain'} column",
+                    expected="generated" if want.generated else "plain",
+                    actual="generated" if have.generated else "plain",
+                )
+            )
+            continue
         differences.extend(_compare_default(connection, table, name, want, have))
     for name, have in actual.items():
         if name not in expected:

@@ -278,6 +278,18 @@ CASES = [
         "crm.9999_ghost is recorded as applied but does not exist in the code",
     ),
     Case(
+        "generated-column-made-plain",
+        "ALTER TABLE crm_contact ALTER COLUMN phone_digits DROP EXPRESSION",
+        sqlite_rebuild(
+            "crm_contact",
+            lambda sql: re.sub(r" GENERATED ALWAYS AS \(.*?\) STORED", "", sql),
+        ),
+        "column_generated",
+        "crm_contact",
+        "phone_digits",
+        "column 'phone_digits' is not generated; the models expect a generated column",
+    ),
+    Case(
         "extra-table",
         "CREATE TABLE drift_stray (id integer PRIMARY KEY)",
         "CREATE TABLE drift_stray (id integer PRIMARY KEY)",
