@@ -36,6 +36,11 @@ CRM_RECORDS = (
 )
 COURSES = ("lms.course", "lms.chapter", "lms.lesson", "lms.enrollment", "lms.lessonprogress")
 ORGANIZATIONS = ("crm.organization", "crm.organizationmembership")
+# Privacy: merge duplicate contacts, erase a person, and read the logs of both (merge records,
+# erasure requests). The logs are written only by the services: nobody adds, edits or deletes
+# them by hand.
+PRIVACY_LOGS = ("privacy.mergerecord", "privacy.erasurerequest")
+PRIVACY_ACTIONS = frozenset({"privacy.merge_contacts", "privacy.erase_person"})
 
 
 def _grant(models: tuple[str, ...] | str, actions: tuple[str, ...]) -> set[str]:
@@ -75,7 +80,8 @@ GROUP_PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     # Run courses and enroll contacts (who are picked, not edited).
     INSTRUCTORS: frozenset(_grant(COURSES, ALL) | _grant("crm.contact", VIEW)),
-    # Everything in the three apps, deleting and importing/exporting included.
+    # Everything in the three apps, deleting and importing/exporting included, and the privacy
+    # actions (merge, erase) with read access to their logs.
     MANAGERS: frozenset(
         _grant((LEAD, *LEAD_SUBMISSIONS), ALL)
         | _grant(("crm.contact", *CRM_RECORDS, *ORGANIZATIONS), ALL)
@@ -87,33 +93,51 @@ GROUP_PERMISSIONS: dict[str, frozenset[str]] = {
             "crm.import_contact",
             "crm.export_contact",
         }
+        | PRIVACY_ACTIONS
+        | _grant(PRIVACY_LOGS, VIEW)
     ),
 }
 
-ROLE_APPS = ("leads", "crm", "lms")
+# The apps whose permissions the groups hold. ``sync_staff_groups`` sets the groups to exactly
+# the table over all of them. core 0002 (which runs before privacy's tables exist) syncs only
+# the first three; privacy's own migrations grant the privacy rows to Managers.
+ROLE_APPS = ("leads", "crm", "lms", "privacy")
 
 
-def sync_groups(apps, *, using: str = "default") -> dict[str, int]:
+def permissions_in(app_labels: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """Return the table limited to the permissions of ``app_labels``."""
+    return {
+        name: frozenset(p for p in permissions if p.split(".")[0] in app_labels)
+        for name, permissions in GROUP_PERMISSIONS.items()
+    }
+
+
+def sync_groups(
+    apps, *, using: str = "default", app_labels: tuple[str, ...] = ROLE_APPS
+) -> dict[str, int]:
     """Create the groups and set each one's permissions to exactly the table's.
 
     ``apps`` is the app registry (historical in a migration, the real one in a command).
+    ``app_labels`` limits the table to those apps' permissions (a migration that runs before
+    an app's tables exist passes fewer); permissions of any other app are taken away.
     Permissions must exist already (``create_permissions``); a missing one is an error, so a
     typo in the table cannot silently grant less. Return the permission count per group.
     """
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    wanted = set().union(*GROUP_PERMISSIONS.values())
+    table = permissions_in(app_labels)
+    wanted = set().union(*table.values())
     found = {
         f"{app_label}.{codename}": pk
         for pk, app_label, codename in Permission.objects.using(using)
-        .filter(content_type__app_label__in=ROLE_APPS)
+        .filter(content_type__app_label__in=app_labels)
         .values_list("pk", "content_type__app_label", "codename")
     }
     missing = sorted(wanted - set(found))
     if missing:
         raise LookupError(f"permissions missing from the database: {', '.join(missing)}")
     counts = {}
-    for name, permissions in GROUP_PERMISSIONS.items():
+    for name, permissions in table.items():
         group, _ = Group.objects.using(using).get_or_create(name=name)
         group.permissions.set([found[permission] for permission in permissions])
         counts[name] = len(permissions)

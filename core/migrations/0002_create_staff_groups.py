@@ -9,12 +9,16 @@ created first, for the three apps, from the historical models. The reverse remov
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from core.roles import GROUP_PERMISSIONS, ROLE_APPS, sync_groups
+from core.roles import GROUP_PERMISSIONS, sync_groups
+
+# The apps this migration depends on. Privacy's permissions (added to the table later) are
+# granted by privacy's own migrations, which run after its tables exist.
+APPS = ("leads", "crm", "lms")
 
 
 def create_staff_groups(apps, schema_editor):
     alias = schema_editor.connection.alias
-    for app_label in ROLE_APPS:
+    for app_label in APPS:
         app_config = apps.get_app_config(app_label)
         # Historical app configs have no models module, which create_permissions skips.
         app_config.models_module = True
@@ -22,7 +26,7 @@ def create_staff_groups(apps, schema_editor):
             create_permissions(app_config, apps=apps, verbosity=0, using=alias)
         finally:
             app_config.models_module = None
-    sync_groups(apps, using=alias)
+    sync_groups(apps, using=alias, app_labels=APPS)
 
 
 def remove_staff_groups(apps, schema_editor):

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.urls import reverse
 
-from core.roles import GROUP_PERMISSIONS, INSTRUCTORS, MANAGERS, SALES, SUPPORT
+from core.roles import GROUP_PERMISSIONS, INSTRUCTORS, MANAGERS, SALES, SUPPORT, permissions_in
 from crm.models import Contact
 from leads.models import ContactMessage
 from tests.crm.factories import ContactFactory, StaffUserFactory
@@ -63,6 +63,16 @@ EXPECTED = {
 }
 
 
+# Managers' privacy rows, by hand: the two actions and read access to their logs (never add,
+# change or delete them).
+MANAGERS_PRIVACY = {
+    "privacy.merge_contacts",
+    "privacy.erase_person",
+    "privacy.view_mergerecord",
+    "privacy.view_erasurerequest",
+}
+
+
 def permissions_of(group: Group) -> set[str]:
     return {
         f"{app_label}.{codename}"
@@ -95,7 +105,7 @@ def test_group_holds_exactly_the_permissions_written_down(groups, name):
     assert GROUP_PERMISSIONS[name] == EXPECTED[name]
 
 
-def test_managers_hold_every_permission_of_the_three_apps(groups):
+def test_managers_hold_every_permission_of_the_three_apps_and_the_privacy_ones(groups):
     # A new model (or custom permission) in leads, crm or lms must be given to Managers too.
     every = {
         f"{app_label}.{codename}"
@@ -104,7 +114,8 @@ def test_managers_hold_every_permission_of_the_three_apps(groups):
         ).values_list("content_type__app_label", "codename")
     }
 
-    assert permissions_of(groups[MANAGERS]) == every == GROUP_PERMISSIONS[MANAGERS]
+    assert permissions_of(groups[MANAGERS]) == every | MANAGERS_PRIVACY
+    assert GROUP_PERMISSIONS[MANAGERS] == every | MANAGERS_PRIVACY
     assert {
         "crm.import_contact",
         "crm.export_contact",
@@ -114,9 +125,38 @@ def test_managers_hold_every_permission_of_the_three_apps(groups):
     } <= every
 
 
-def test_no_group_reaches_outside_the_three_apps(groups):
+def test_no_group_reaches_outside_the_three_apps_and_privacy(groups):
     for name in GROUP_PERMISSIONS:
-        assert {p.split(".")[0] for p in permissions_of(groups[name])} <= {"leads", "crm", "lms"}
+        assert {p.split(".")[0] for p in permissions_of(groups[name])} <= {
+            "leads",
+            "crm",
+            "lms",
+            "privacy",
+        }
+
+
+def test_sync_keeps_the_privacy_permissions_of_managers_and_gives_them_to_nobody_else(
+    groups, staff
+):
+    # The privacy migrations granted them; a sync once took them away again.
+    manager = staff(MANAGERS)
+    others = {name: staff(name) for name in (SALES, SUPPORT, INSTRUCTORS)}
+    merge = Permission.objects.get(content_type__app_label="privacy", codename="merge_contacts")
+    groups[SALES].permissions.add(merge)
+
+    call_command("sync_staff_groups", stdout=StringIO())
+
+    privacy = Permission.objects.filter(content_type__app_label="privacy")
+    assert {f"privacy.{p.codename}" for p in privacy.filter(group=groups[MANAGERS])} == (
+        MANAGERS_PRIVACY
+    )
+    for permission in MANAGERS_PRIVACY:
+        assert manager.has_perm(permission)
+    for name, user in others.items():
+        assert not privacy.filter(group=groups[name]).exists(), name
+        assert not any(user.has_perm(permission) for permission in MANAGERS_PRIVACY), name
+    assert not manager.has_perm("privacy.delete_mergerecord")
+    assert not manager.has_perm("privacy.change_erasurerequest")
 
 
 def test_sync_puts_back_exactly_the_table_and_keeps_members(groups, staff):
@@ -145,6 +185,10 @@ def test_sync_puts_back_exactly_the_table_and_keeps_members(groups, staff):
         (MANAGERS, "leads.export_userslead", True),
         (INSTRUCTORS, "leads.view_userslead", False),
         (INSTRUCTORS, "lms.delete_enrollment", True),
+        (MANAGERS, "privacy.merge_contacts", True),
+        (MANAGERS, "privacy.erase_person", True),
+        (SALES, "privacy.merge_contacts", False),
+        (SUPPORT, "privacy.erase_person", False),
     ],
 )
 def test_permission_checks_per_group(staff, group, permission, granted):
@@ -331,8 +375,23 @@ def test_migration_creates_the_groups_and_its_reverse_removes_them(migrator):
     created = _group_permissions(after.apps)
     back = migrator.apply_tested_migration([("core", None)])
 
-    assert created == {name: set(perms) for name, perms in GROUP_PERMISSIONS.items()}
+    # Privacy's rows come with privacy's own migrations (its tables do not exist yet here).
+    three_apps = permissions_in(("leads", "crm", "lms"))
+    assert created == {name: set(perms) for name, perms in three_apps.items()}
     assert _group_permissions(back.apps) == {}
+
+
+def test_privacy_migrations_give_managers_the_table_privacy_rows(migrator):
+    migrator.apply_initial_migration([("privacy", "0003_create_erasure_request")])
+
+    after = migrator.apply_tested_migration(
+        [("privacy", "0005_grant_privacy_log_view_to_managers")]
+    )
+    granted = _group_permissions(after.apps)
+
+    assert {p for p in granted[MANAGERS] if p.startswith("privacy.")} == MANAGERS_PRIVACY
+    assert permissions_in(("privacy",))[MANAGERS] == MANAGERS_PRIVACY
+    assert not any(p.startswith("privacy.") for p in granted.get(SALES, ()))
 
 
 def test_migration_creates_missing_permissions_on_a_fresh_database(migrator):
