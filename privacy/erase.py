@@ -67,13 +67,13 @@ def _scrub(value: Any, needles: list[str]) -> tuple[Any, bool]:
 def person_erase(
     *, email: str | None = None, phone: str | None = None, user=None
 ) -> ErasureRequest:
+    """Erase everything held about the person with ``email``/``phone``; log the request."""
     if not email and not phone:
         raise ValueError("Give an email or a phone number.")
     request = ErasureRequest.objects.create(
         requested_by=user if getattr(user, "pk", None) else None,
         subject_hmac=subject_hmac(email, phone),
     )
-    counts: dict[str, int] = {}
     with transaction.atomic():
         leads = list(find_leads(email, phone).select_for_update())
         contacts = list(find_contacts(email, phone))
@@ -84,51 +84,76 @@ def person_erase(
         needles += [p.strip().lower() for p in phones if len(p.strip()) >= 6]
         if len(digits) >= 6:
             needles.append(digits)
-        lead_ids = [lead.pk for lead in leads]
-        contact_ids = [c.pk for c in contacts]
-        object_ids = [str(i) for i in [*lead_ids, *contact_ids]]
+        counts = erase_rows(
+            lead_ids=[lead.pk for lead in leads],
+            contact_ids=[c.pk for c in contacts],
+            emails=[email] if email else [],
+            needles=needles,
+        )
+        request.counts = dict(counts)
+        request.finished_at = now()
+        request.save(update_fields=["counts", "finished_at"])
+    return request
 
-        for model, field in _referring(UsersLead):
-            if model is Contact:
-                continue
-            deleted, _ = model._base_manager.filter(**{f"{field}__in": lead_ids}).delete()
-            counts[model._meta.label] = counts.get(model._meta.label, 0) + deleted
-        for model, field in _referring(Contact):
-            if model is Contact or model is UsersLead:
-                continue
-            deleted, _ = model._base_manager.filter(**{f"{field}__in": contact_ids}).delete()
-            counts[model._meta.label] = counts.get(model._meta.label, 0) + deleted
-        # Leads converted into an erased contact lose the link (set null by the delete).
-        counts["crm.Contact"] = Contact._base_manager.filter(pk__in=contact_ids).delete()[0]
-        counts["leads.UsersLead"] = UsersLead._base_manager.filter(pk__in=lead_ids).delete()[0]
-        if email:
-            for model in _mailbox_models():
-                deleted, _ = model._base_manager.filter(to__iexact=email.strip()).delete()
-                counts[model._meta.label] = deleted
 
-        # Import events and any other event metadata naming them (legacy records).
-        scrubbed = 0
-        if needles:
-            q = Q()
-            for needle in needles:
-                q |= Q(metadata__icontains=needle)
-            for event in LeadEvent.objects.filter(q):
-                metadata, changed = _scrub(event.metadata, needles)
-                if changed:
-                    LeadEvent.objects.filter(pk=event.pk).update(metadata=metadata)
-                    scrubbed += 1
-        counts["leads.LeadEvent (metadata scrubbed)"] = scrubbed
+def erase_rows(
+    *, lead_ids: list, contact_ids: list, emails: list[str], needles: list[str]
+) -> dict[str, int]:
+    """Delete the leads and contacts and every row referring to them, the emails addressed to
+    ``emails``, and scrub or delete what names one of ``needles`` (lower-case): event metadata,
+    admin history, live sessions. Call inside a transaction. Return counts per model.
 
-        # Admin history: rows about their objects, or naming them.
-        q = Q(object_id__in=object_ids)
-        for needle in needles:
-            q |= Q(object_repr__icontains=needle) | Q(change_message__icontains=needle)
-        counts["admin.LogEntry"] = (
-            LogEntry.objects.filter(q).delete()[0] if object_ids or needles else 0
+    The one code path of erasure: ``person_erase`` (one person, on request) and the retention
+    job (``privacy.retention``, leads no longer needed) both come through here.
+    """
+    counts: dict[str, int] = {}
+    object_ids = [str(i) for i in [*lead_ids, *contact_ids]]
+
+    for model, field in _referring(UsersLead):
+        if model is Contact:
+            continue
+        deleted, _ = model._base_manager.filter(**{f"{field}__in": lead_ids}).delete()
+        counts[model._meta.label] = counts.get(model._meta.label, 0) + deleted
+    for model, field in _referring(Contact):
+        if model is Contact or model is UsersLead:
+            continue
+        deleted, _ = model._base_manager.filter(**{f"{field}__in": contact_ids}).delete()
+        counts[model._meta.label] = counts.get(model._meta.label, 0) + deleted
+    # Leads converted into an erased contact lose the link (set null by the delete).
+    counts["crm.Contact"] = Contact._base_manager.filter(pk__in=contact_ids).delete()[0]
+    counts["leads.UsersLead"] = UsersLead._base_manager.filter(pk__in=lead_ids).delete()[0]
+    addresses = Q(pk__in=[])
+    for email in emails:
+        addresses |= Q(to__iexact=email.strip())
+    for model in _mailbox_models():
+        counts[model._meta.label] = (
+            model._base_manager.filter(addresses).delete()[0] if emails else 0
         )
 
-        # Sessions whose data names them (e.g. a form's saved input).
-        doomed = []
+    # Import events and any other event metadata naming them (legacy records).
+    scrubbed = 0
+    if needles:
+        q = Q()
+        for needle in needles:
+            q |= Q(metadata__icontains=needle)
+        for event in LeadEvent.objects.filter(q):
+            metadata, changed = _scrub(event.metadata, needles)
+            if changed:
+                LeadEvent.objects.filter(pk=event.pk).update(metadata=metadata)
+                scrubbed += 1
+    counts["leads.LeadEvent (metadata scrubbed)"] = scrubbed
+
+    # Admin history: rows about their objects, or naming them.
+    q = Q(object_id__in=object_ids)
+    for needle in needles:
+        q |= Q(object_repr__icontains=needle) | Q(change_message__icontains=needle)
+    counts["admin.LogEntry"] = (
+        LogEntry.objects.filter(q).delete()[0] if object_ids or needles else 0
+    )
+
+    # Sessions whose data names them (e.g. a form's saved input).
+    doomed = []
+    if needles:
         for session in Session.objects.filter(expire_date__gt=now()).iterator():
             try:
                 text = str(session.get_decoded()).lower()
@@ -136,9 +161,5 @@ def person_erase(
                 continue
             if any(n in text for n in needles):
                 doomed.append(session.pk)
-        counts["sessions.Session"] = Session.objects.filter(pk__in=doomed).delete()[0]
-
-        request.counts = dict(counts)
-        request.finished_at = now()
-        request.save(update_fields=["counts", "finished_at"])
-    return request
+    counts["sessions.Session"] = Session.objects.filter(pk__in=doomed).delete()[0]
+    return counts
