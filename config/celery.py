@@ -6,6 +6,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
@@ -20,4 +21,10 @@ def _schedule(sender: Celery, **kwargs) -> None:
 
     sender.add_periodic_task(
         settings.OUTBOX_SWEEP_SECONDS, sender.signature("outbox.sweep"), name="outbox sweep"
+    )
+    # Daily at 03:30 (TIME_ZONE); it erases nothing while LEAD_RETENTION_DAYS is unset.
+    sender.add_periodic_task(
+        crontab(hour=3, minute=30),
+        sender.signature("privacy.lead_retention"),
+        name="lead retention",
     )

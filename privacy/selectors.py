@@ -1,12 +1,18 @@
-"""Reads for the privacy pages: candidate duplicate contacts."""
+"""Reads for privacy: candidate duplicate contacts; the leads the retention job would erase."""
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from datetime import datetime, timedelta
 from difflib import SequenceMatcher
 
+from django.db.models import Count, Min
+from django.utils import timezone
+
 from crm.models import Contact
+from leads.models import UsersLead
+from privacy.export import _referring as referring_models
 
 # Names compared pairwise (difflib) only within an organization of at most this many contacts;
 # bigger ones get the exact normalized-name match only.
@@ -62,3 +68,44 @@ def possible_duplicates(contacts) -> list[dict]:
                         if ratio >= SIMILAR_NAME_RATIO:
                             add("similar name", [a, b])
     return groups
+
+
+# -- retention (issue 20, item 4) ----------------------------------------------------------------
+
+
+def retention_cutoff(days: int | None, *, at: datetime | None = None) -> datetime | None:
+    """Return the time before which an unconverted lead's last visit makes it expire (None:
+    no retention period, nothing expires)."""
+    if days is None:
+        return None
+    return (at or timezone.now()) - timedelta(days=days)
+
+
+def expired_leads(cutoff: datetime | None):
+    """Leads never converted and last seen before ``cutoff``, oldest first (none without one)."""
+    if cutoff is None:
+        return UsersLead._base_manager.none()
+    return UsersLead._base_manager.filter(
+        converted_at__isnull=True, last_seen_at__lt=cutoff
+    ).order_by("last_seen_at", "pk")
+
+
+def retention_plan(days: int | None, *, at: datetime | None = None) -> dict:
+    """What the retention job would erase now: the leads, the oldest last visit, and how many
+    rows of each kind hang on them."""
+    cutoff = retention_cutoff(days, at=at)
+    leads = expired_leads(cutoff)
+    figures = leads.aggregate(count=Count("pk"), oldest=Min("last_seen_at"))
+    rows = {}
+    if figures["count"]:
+        for model, field in referring_models(UsersLead):
+            rows[model._meta.label] = model._base_manager.filter(
+                **{f"{field}__in": leads.values("pk")}
+            ).count()
+    return {
+        "days": days,
+        "cutoff": cutoff,
+        "leads": figures["count"],
+        "oldest_last_seen": figures["oldest"],
+        "rows": rows,
+    }

@@ -320,3 +320,10 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
 OUTBOX_STUCK_MINUTES = env.float("OUTBOX_STUCK_MINUTES", default=5)
 # How often the beat runs the sweep (seconds).
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60)
+# --- Privacy (issue 20) ---
+# Leads never converted and not seen for this many days are erased by the daily retention job
+# (privacy.lead_retention). Unset or empty: kept forever.
+_lead_retention_days = env.str("LEAD_RETENTION_DAYS", default="").strip()
+LEAD_RETENTION_DAYS = int(_lead_retention_days) if _lead_retention_days else None
+if LEAD_RETENTION_DAYS is not None and LEAD_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("LEAD_RETENTION_DAYS must be a whole number of days, 1 or more.")
