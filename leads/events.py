@@ -1,5 +1,7 @@
 """One function per lead event type; each writes one ``lead_events`` row."""
 
+from django.conf import settings
+
 from leads.models import (
     ChoicesResponse,
     ContactMessage,
@@ -34,19 +36,26 @@ def _with_client_source(metadata: dict, client_source: str) -> dict:
     return {**metadata, "client_source": client_source} if client_source else metadata
 
 
+def _submitted(metadata: dict) -> dict:
+    # The privacy notice in force when the visitor sent the form (issue 20, item 5).
+    return {**metadata, "privacy_notice_version": settings.PRIVACY_NOTICE_VERSION}
+
+
 def lead_choices_submitted_event(
     *, lead: UsersLead, responses: list[ChoicesResponse], created: bool, client_source: str = ""
 ) -> LeadEvent:
     return _event(
         lead=lead,
         event_type=LeadEventType.CHOICES_SUBMITTED,
-        metadata=_with_client_source(
-            {
-                "answers": {response.choice_key: response.choice_value for response in responses},
-                "choices_response_ids": [str(response.id) for response in responses],
-                "new_lead": created,
-            },
-            client_source,
+        metadata=_submitted(
+            _with_client_source(
+                {
+                    "answers": {r.choice_key: r.choice_value for r in responses},
+                    "choices_response_ids": [str(response.id) for response in responses],
+                    "new_lead": created,
+                },
+                client_source,
+            )
         ),
     )
 
@@ -62,15 +71,17 @@ def lead_early_access_requested_event(
     return _event(
         lead=lead,
         event_type=LeadEventType.EARLY_ACCESS_REQUESTED,
-        metadata=_with_client_source(
-            {
-                "early_access_request_id": str(request.id),
-                "intent_level": request.intent_level,
-                "investment_range": request.investment_range,
-                "preferred_property_type": preferred_property_type,
-                "new_lead": created,
-            },
-            client_source,
+        metadata=_submitted(
+            _with_client_source(
+                {
+                    "early_access_request_id": str(request.id),
+                    "intent_level": request.intent_level,
+                    "investment_range": request.investment_range,
+                    "preferred_property_type": preferred_property_type,
+                    "new_lead": created,
+                },
+                client_source,
+            )
         ),
     )
 
@@ -81,7 +92,7 @@ def lead_contact_message_sent_event(
     return _event(
         lead=lead,
         event_type=LeadEventType.CONTACT_MESSAGE_SENT,
-        metadata={"contact_message_id": str(message.id), "new_lead": created},
+        metadata=_submitted({"contact_message_id": str(message.id), "new_lead": created}),
     )
 
 

@@ -1,6 +1,7 @@
 """Settings shared by every environment; the environment is read here and nowhere else."""
 
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
@@ -327,3 +328,13 @@ _lead_retention_days = env.str("LEAD_RETENTION_DAYS", default="").strip()
 LEAD_RETENTION_DAYS = int(_lead_retention_days) if _lead_retention_days else None
 if LEAD_RETENTION_DAYS is not None and LEAD_RETENTION_DAYS < 1:
     raise ImproperlyConfigured("LEAD_RETENTION_DAYS must be a whole number of days, 1 or more.")
+# Where visitors write to ask for a copy of their data, a correction or erasure (the /privacy/
+# page). Unset: the address of DEFAULT_FROM_EMAIL; set it in production to a mailbox someone
+# reads.
+PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="").strip() or (
+    parseaddr(DEFAULT_FROM_EMAIL)[1] or DEFAULT_FROM_EMAIL
+)
+# The wording of the privacy notice (templates/privacy/notice.html and the forms' short notice):
+# stored in every form submission's event. Not from the environment: change it in the same
+# commit as the wording.
+PRIVACY_NOTICE_VERSION = "2026-12-04"
