@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/login/", RedirectView.as_view(pattern_name="admin:login", query_string=True)),
     path("accounts/profile/", RedirectView.as_view(pattern_name="admin:index")),
     path("", include("leads.urls")),
+    path("", include("privacy.urls")),
     # Staff REST API (core/staff_api.py) and its OpenAPI schema and docs.
     path("api/crm/", include("privacy.api_urls")),
     path("api/crm/", include("crm.api_urls")),
