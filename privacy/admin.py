@@ -137,13 +137,16 @@ def duplicates_view(request):
 
 
 def export_view(request):
-    """Export everything held about a person (by email or phone) as a JSON download, limited
-    to the organizations the staff member may see."""
+    """Export everything held about a person (by email or phone), limited to the organizations
+    the staff member may see: counts and the JSON on the page, ``format=json`` the JSON file,
+    ``view=readable`` the same records in words, ``format=html`` those as one plain HTML file
+    to hand to the person."""
     import json
 
     from django.http import HttpResponse
+    from django.template.loader import render_to_string
 
-    from privacy.export import person_export
+    from privacy.export import export_sections, person_export
 
     if not (
         request.user.has_perm("crm.view_contact") and request.user.has_perm("leads.view_userslead")
@@ -160,15 +163,30 @@ def export_view(request):
             )
             response["Content-Disposition"] = 'attachment; filename="person-export.json"'
             return response
+        if request.GET.get("format") == "html":
+            response = HttpResponse(
+                render_to_string(
+                    "admin/privacy/export_file.html",
+                    {"document": document, "sections": export_sections(document)},
+                ),
+                content_type="text/html; charset=utf-8",
+            )
+            response["Content-Disposition"] = 'attachment; filename="person-export.html"'
+            return response
     else:
         document = None
+    readable = bool(document) and request.GET.get("view") == "readable"
     context = {
         **admin.site.each_context(request),
         "title": "Export a person",
         "email": email,
         "phone": phone,
         "document": document,
-        "pretty": json.dumps(document, indent=2, ensure_ascii=False) if document else "",
+        "readable": readable,
+        "sections": export_sections(document) if readable else [],
+        "pretty": json.dumps(document, indent=2, ensure_ascii=False)
+        if document and not readable
+        else "",
     }
     return render(request, "admin/privacy/export.html", context)
 

@@ -106,3 +106,42 @@ def person_export(*, email: str | None = None, phone: str | None = None, user=No
             records.setdefault(model._meta.label, []).extend(_rows(rows))
     document["counts"] = {label: len(rows) for label, rows in records.items()}
     return json.loads(json.dumps(document, cls=DjangoJSONEncoder))
+
+
+def _readable(value: Any) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def export_sections(document: dict) -> list[dict]:
+    """The export as a person reads it: one section per kind of record (in words, with its
+    count), each record as its fields' names and values. Sections without records are left out.
+
+    Return [{"label", "title", "records": [{"id", "fields": [(name, value), ...]}]}].
+    """
+    sections = []
+    for label, rows in document["records"].items():
+        if not rows:
+            continue
+        model = apps.get_model(label)
+        names = {f.name: str(f.verbose_name) for f in model._meta.fields}
+        records = [
+            {
+                "id": str(row["pk"]),
+                "fields": [
+                    (names.get(name, name.replace("_", " ")), _readable(value))
+                    for name, value in row["fields"].items()
+                ],
+            }
+            for row in rows
+        ]
+        title = str(model._meta.verbose_name_plural)
+        sections.append(
+            {"label": label, "title": title[:1].upper() + title[1:], "records": records}
+        )
+    return sections

@@ -107,3 +107,78 @@ def test_admin_export_needs_permissions(client):
 
     client.force_login(StaffUserFactory())
     assert client.get("/admin/privacy/export/", {"email": EMAIL}).status_code == 403
+
+
+def _viewer(client, user=None):
+    from django.contrib.auth.models import Permission
+
+    from tests.crm.factories import StaffUserFactory
+
+    user = user or StaffUserFactory()
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_contact", "view_userslead"])
+    )
+    client.force_login(user)
+    return user
+
+
+def test_admin_readable_view_shows_every_record_in_words_and_scoped(client):
+    mine, theirs = OrganizationFactory(), OrganizationFactory()
+    member = OrganizationMembershipFactory(organization=mine).user
+    _viewer(client, member)
+    lead = UsersLeadFactory(email=EMAIL, name="Meera Iyer")
+    ContactMessageFactory(lead=lead, message="<script>alert('x')</script> Please call me")
+    ContactNoteFactory(
+        contact=ContactFactory(organization=mine, email=EMAIL), content="Called on Monday"
+    )
+    ContactNoteFactory(
+        contact=ContactFactory(organization=theirs, email=EMAIL), content="Their secret note"
+    )
+
+    page = client.get("/admin/privacy/export/", {"email": EMAIL, "view": "readable"})
+    html = page.content.decode()
+
+    assert page.status_code == 200
+    assert 'id="person-export-readable"' in html
+    assert 'id="person-export"' not in html  # the JSON is one click away, not below
+    assert "<h2>Leads (1)</h2>" in html
+    assert "<h2>Contact messages (1)</h2>" in html
+    assert "<h2>Contact notes (1)</h2>" in html
+    assert "Meera Iyer" in html and "Called on Monday" in html
+    assert "Their secret note" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; Please call me" in html
+    assert "<script>alert" not in html
+    assert '<th scope="row">Email</th><td>' + EMAIL + "</td>" in html
+    assert "format=json" in html and "format=html" in html
+
+
+def test_admin_readable_html_download_is_one_plain_file(client):
+    _viewer(client)
+    lead = UsersLeadFactory(email=EMAIL, name="Meera Iyer", phone="")
+    LeadEventFactory(lead=lead, metadata={"source": "choices", "new_lead": True})
+
+    response = client.get("/admin/privacy/export/", {"email": EMAIL, "format": "html"})
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="person-export.html"'
+    assert html.startswith("<!doctype html>")
+    assert f"Everything we hold about {EMAIL}" in html
+    assert "<h2>Lead events (1)</h2>" in html
+    assert '{"new_lead": true, "source": "choices"}'.replace('"', "&quot;") in html
+    assert '<th scope="row">Phone</th><td>—</td>' in html
+    # Nothing it needs from the site: no scripts, stylesheets or links back.
+    assert "<script" not in html and "<link" not in html and "/admin/" not in html
+
+
+def test_admin_readable_view_needs_the_same_permissions(client):
+    from tests.crm.factories import StaffUserFactory
+
+    client.force_login(StaffUserFactory())
+    UsersLeadFactory(email=EMAIL)
+
+    for params in ({"view": "readable"}, {"format": "html"}):
+        response = client.get("/admin/privacy/export/", {"email": EMAIL, **params})
+        assert response.status_code == 403
+        assert EMAIL not in response.content.decode()
