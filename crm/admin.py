@@ -19,6 +19,7 @@ from core.search import PhoneDigitsSearchMixin
 from crm import selectors, services
 from crm.admin_scoping import OrganizationScopedAdminMixin, ScopedRelatedFieldListFilter
 from crm.forms import (
+    AppointmentAdminForm,
     BulkTagForm,
     ContactChoiceField,
     ContactConfirmImportForm,
@@ -848,14 +849,92 @@ class ContactNoteAdmin(ContactRecordAdmin):
         vars(obj).update(vars(note))
 
 
+class AppointmentOwnerFilter(admin.SimpleListFilter):
+    """ "My appointments" without listing every staff member."""
+
+    title = "owner"
+    parameter_name = "owner"
+
+    def lookups(self, request, model_admin):
+        return [("me", "Mine"), ("nobody", "No owner")]
+
+    def queryset(self, request, queryset):
+        match self.value():
+            case "me":
+                return queryset.filter(owner=request.user)
+            case "nobody":
+                return queryset.filter(owner__isnull=True)
+        return queryset
+
+
+class StaffPickerAdminMixin:
+    """The staff picker of a record (``staff_picker_field``) offers who may work for any of the
+    signed-in member's organizations (the task assignee rule, ``selectors.task_assignees``);
+    the form narrows it to the record's organization. The add page picks the member."""
+
+    staff_picker_field = ""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == self.staff_picker_field:
+            kwargs["queryset"] = selectors.task_assignees(
+                organization_ids=organization_ids_for(request.user)
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        field = self.staff_picker_field
+        assignees = selectors.task_assignees(organization_ids=organization_ids_for(request.user))
+        if field not in initial and assignees.filter(pk=request.user.pk).exists():
+            initial[field] = request.user.pk
+        return initial
+
+
 @admin.register(Appointment)
-class AppointmentAdmin(ContactRecordAdmin):
-    list_display = ["title", "contact", "start_time", "end_time", "status", "location"]
-    list_filter = [AppointmentStartFilter, "status", ORGANIZATION_FILTER, "calendar_provider"]
+class AppointmentAdmin(StaffPickerAdminMixin, ContactRecordAdmin):
+    list_display = ["title", "contact", "start_time", "end_time", "status", "owner", "location"]
+    list_filter = [
+        AppointmentStartFilter,
+        "status",
+        AppointmentOwnerFilter,
+        ORGANIZATION_FILTER,
+        "calendar_provider",
+    ]
+    list_select_related = ["contact", "organization", "owner"]
     search_fields = ["title", "location", "contact__name", "contact__email"]
-    # Status moves only through the actions (the services know the allowed transitions).
-    readonly_fields = ["organization", "status", "created_at", "updated_at"]
+    # Status moves only through the actions (the services know the allowed transitions);
+    # reminder_sent only by the reminders themselves.
+    readonly_fields = ["organization", "status", "reminder_sent", "created_at", "updated_at"]
     actions = ["confirm", "cancel", "complete"]
+    form = AppointmentAdminForm
+    staff_picker_field = "owner"
+
+    def get_readonly_fields(self, request, obj=None):
+        # An appointment stays with its contact (and so its organization and owner rule).
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "contact"] if obj is not None else readonly
+
+    def save_model(self, request, obj, form, change):
+        # The form has run the services' checks; the services write.
+        if not change:
+            appointment = services.appointment_schedule(
+                contact=obj.contact,
+                **{
+                    field: getattr(obj, field)
+                    for field in services.APPOINTMENT_UPDATABLE_FIELDS
+                    if field in form.fields
+                },
+            )
+            vars(obj).update(vars(appointment))
+            return
+        data = {
+            field: getattr(obj, field)
+            for field in form.changed_data
+            if field in services.APPOINTMENT_UPDATABLE_FIELDS
+        }
+        if data:
+            services.appointment_update(appointment=obj, data=data)
+        obj.refresh_from_db()
 
     @admin.action(description="Confirm the selected appointments")
     def confirm(self, request, queryset):
@@ -892,7 +971,7 @@ class MessageAdmin(ContactRecordAdmin):
 
 
 @admin.register(Task)
-class TaskAdmin(ContactRecordAdmin):
+class TaskAdmin(StaffPickerAdminMixin, ContactRecordAdmin):
     list_display = ["title", "contact", "status", "priority", "due_date", "assignee"]
     list_filter = ["status", TaskDueFilter, TaskAssigneeFilter, "priority", ORGANIZATION_FILTER]
     list_select_related = ["contact", "organization", "assignee"]
@@ -900,22 +979,7 @@ class TaskAdmin(ContactRecordAdmin):
     readonly_fields = ["organization", "status", "completed_at", "created_at", "updated_at"]
     actions = ["start", "complete", "cancel"]
     form = TaskAdminForm
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "assignee":
-            # Who may be given a task of any of the signed-in member's organizations; the form
-            # narrows it to the task's organization (``TaskAdminForm``).
-            kwargs["queryset"] = selectors.task_assignees(
-                organization_ids=organization_ids_for(request.user)
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
-        assignees = selectors.task_assignees(organization_ids=organization_ids_for(request.user))
-        if "assignee" not in initial and assignees.filter(pk=request.user.pk).exists():
-            initial["assignee"] = request.user.pk
-        return initial
+    staff_picker_field = "assignee"
 
     @admin.action(description="Mark the selected tasks as in progress")
     def start(self, request, queryset):

@@ -29,6 +29,7 @@ from crm.services import (
     appointment_confirm,
     appointment_mark_no_show,
     appointment_schedule,
+    appointment_update,
     contact_add_tags,
     contact_create,
     contact_move,
@@ -186,7 +187,10 @@ _transition_schema = extend_schema(
 @extend_schema_view(
     create=extend_schema(
         request=s.AppointmentInputSerializer, responses={201: s.AppointmentSerializer}
-    )
+    ),
+    partial_update=extend_schema(
+        request=s.AppointmentUpdateSerializer, responses={200: s.AppointmentSerializer}
+    ),
 )
 class AppointmentViewSet(
     StaffApiMixin,
@@ -194,7 +198,8 @@ class AppointmentViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Appointments: schedule one, then confirm, cancel, complete or mark a no-show."""
+    """Appointments: schedule one, change or reschedule it, then confirm, cancel, complete or
+    mark a no-show."""
 
     queryset = Appointment.objects.all()
     serializer_class = s.AppointmentSerializer
@@ -202,11 +207,18 @@ class AppointmentViewSet(
     ordering_fields = ["start_time", "created_at"]
     ordering = ["start_time", "id"]
     action_permissions = {name: ["crm.change_appointment"] for name in APPOINTMENT_TRANSITIONS}
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def create(self, request: Request) -> Response:
         data = _validated(s.AppointmentInputSerializer, request)
         appointment = self.run_service(appointment_schedule, **data)
         return Response(self.get_serializer(appointment).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk=None) -> Response:
+        appointment = self.get_object()
+        data = _validated(s.AppointmentUpdateSerializer, request, partial=True)
+        appointment = self.run_service(appointment_update, appointment=appointment, data=data)
+        return Response(self.get_serializer(appointment).data)
 
     def _transition(self, name: str) -> Response:
         appointment = self.run_service(APPOINTMENT_TRANSITIONS[name], appointment=self.get_object())

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
 
-from core.api_filters import DateTimeRangeFilter
+from core.api_filters import DateTimeRangeFilter, StaffUserFilter
 from crm.custom_fields import MAX_KEY_LENGTH
 from crm.models import (
     Appointment,
@@ -130,10 +130,19 @@ class ContactNoteFilter(ContactRecordFilter):
 class AppointmentFilter(ContactRecordFilter):
     start_time = DateTimeRangeFilter()
     upcoming = django_filters.BooleanFilter(method="filter_upcoming")
+    owner = StaffUserFilter(noun="appointments")
 
     class Meta:
         model = Appointment
-        fields = ["contact", "organization", "status", "start_time", "upcoming", "created_at"]
+        fields = [
+            "contact",
+            "organization",
+            "status",
+            "owner",
+            "start_time",
+            "upcoming",
+            "created_at",
+        ]
 
     def filter_upcoming(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
         upcoming = Q(status__in=Appointment.UPCOMING)

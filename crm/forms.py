@@ -10,6 +10,12 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from crm.import_files import unsign_import_key
 from crm.models import Contact, Organization, Tag, Task
 from crm.selectors import task_assignees_for
+from crm.services.appointments import (
+    APPOINTMENT_UPDATABLE_FIELDS,
+    appointment_check_owner,
+    appointment_check_timezone,
+    appointment_check_update,
+)
 from crm.services.tasks import task_check_assignee
 
 
@@ -103,29 +109,77 @@ class ContactTaskForm(forms.Form):
             self.initial.setdefault("assignee", user.pk)
 
 
-class TaskAdminForm(forms.ModelForm):
-    """The task admin's form: the assignee picker offers only who may be given the task
-    (``task_assignees``), and the service's rule decides for the contact picked."""
+class StaffPickerAdminForm(forms.ModelForm):
+    """An admin form with one staff picker (``staff_field``) that offers only who may work for
+    the record's organization (``task_assignees``); ``check_staff``, the service's own check,
+    decides for the contact picked."""
+
+    staff_field = ""
+
+    def check_staff(self, user, organization_id) -> None:
+        raise NotImplementedError
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "assignee" in self.fields and self.instance.organization_id:
-            field = self.fields["assignee"]
+        if self.staff_field in self.fields and self.instance.organization_id:
+            field = self.fields[self.staff_field]
             field.queryset = task_assignees_for(organization_id=self.instance.organization_id)
             widget = field.widget
             while hasattr(widget, "widget"):  # the admin's "+ add" wrapper keeps its own copy
                 widget = widget.widget
                 widget.choices = field.choices
 
+    def record_organization_id(self, cleaned: dict):
+        contact = cleaned.get("contact")
+        return contact.organization_id if contact else self.instance.organization_id
+
     def clean(self):
         cleaned = super().clean()
-        contact = cleaned.get("contact")
-        organization_id = contact.organization_id if contact else self.instance.organization_id
-        if "assignee" in self.fields and organization_id and not self.has_error("assignee"):
+        organization_id = self.record_organization_id(cleaned)
+        field = self.staff_field
+        if field in self.fields and organization_id and not self.has_error(field):
             try:
-                task_check_assignee(
-                    assignee=cleaned.get("assignee"), organization_id=organization_id
-                )
+                self.check_staff(cleaned.get(field), organization_id)
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        return cleaned
+
+
+class TaskAdminForm(StaffPickerAdminForm):
+    """The task admin's form: the assignee picker offers only who may be given the task
+    (``task_assignees``), and the service's rule decides for the contact picked."""
+
+    staff_field = "assignee"
+
+    def check_staff(self, user, organization_id) -> None:
+        task_check_assignee(assignee=user, organization_id=organization_id)
+
+
+class AppointmentAdminForm(StaffPickerAdminForm):
+    """The appointment admin's form: the owner picker as for task assignees, and the checks of
+    the appointment services (time zone, owner, what may be rescheduled) before they write."""
+
+    staff_field = "owner"
+
+    def check_staff(self, user, organization_id) -> None:
+        appointment_check_owner(owner=user, organization_id=organization_id)
+
+    def clean(self):
+        cleaned = super().clean()
+        if "timezone" in cleaned and not self.has_error("timezone"):
+            try:
+                appointment_check_timezone(timezone=cleaned["timezone"].strip())
+            except ValidationError as exc:
+                self.add_error(None, exc)
+        if not self.instance._state.adding and not self.errors:
+            # The instance still holds the stored values here (the form fills it in later).
+            data = {
+                field: cleaned[field]
+                for field in self.changed_data
+                if field in APPOINTMENT_UPDATABLE_FIELDS and field in cleaned
+            }
+            try:
+                appointment_check_update(appointment=self.instance, data=data)
             except ValidationError as exc:
                 self.add_error(None, exc)
         return cleaned

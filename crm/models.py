@@ -344,6 +344,15 @@ class Appointment(ContactRecord):
     location = models.CharField(max_length=300, blank=True)
     calendar_provider = models.CharField(max_length=50, blank=True)
     external_event_id = models.CharField(max_length=255, blank=True)
+    # The staff member who runs it (reminded with the contact); who may own one is the task
+    # assignee rule (crm.selectors.task_assignees), checked by the appointment services.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="crm_appointments",
+    )
     reminder_sent = models.BooleanField(default=False)
 
     objects = OrganizationScopedManager()

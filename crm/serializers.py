@@ -16,6 +16,7 @@ from crm.models import (
     Tag,
     Task,
 )
+from crm.services.appointments import OWNER_ERROR
 from crm.services.tags import MAX_TAG_LENGTH
 from crm.services.tasks import ASSIGNEE_ERROR
 
@@ -80,6 +81,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "location",
             "calendar_provider",
             "external_event_id",
+            "owner",
             "reminder_sent",
             "created_at",
             "updated_at",
@@ -215,6 +217,25 @@ class ContactNoteInputSerializer(serializers.Serializer):
     content = serializers.CharField(max_length=20_000)
 
 
+class AssigneeField(serializers.PrimaryKeyRelatedField):
+    """A user id; whether they may be given the task is the service's rule
+    (``task_check_assignee``), which answers an unknown id with the same message."""
+
+    default_error_messages = {
+        **serializers.PrimaryKeyRelatedField.default_error_messages,
+        "does_not_exist": ASSIGNEE_ERROR,
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=get_user_model().objects.all(), **kwargs)
+
+
+class OwnerField(AssigneeField):
+    """A user id; the appointment services apply the same rule (``appointment_check_owner``)."""
+
+    default_error_messages = {**AssigneeField.default_error_messages, "does_not_exist": OWNER_ERROR}
+
+
 class AppointmentInputSerializer(serializers.Serializer):
     contact = ScopedRelatedField(queryset=_contacts())
     title = serializers.CharField(max_length=200)
@@ -225,6 +246,17 @@ class AppointmentInputSerializer(serializers.Serializer):
     location = serializers.CharField(max_length=300, required=False, allow_blank=True)
     calendar_provider = serializers.CharField(max_length=50, required=False, allow_blank=True)
     external_event_id = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    owner = OwnerField(required=False, allow_null=True)
+
+
+class AppointmentUpdateSerializer(AppointmentInputSerializer):
+    """PATCH: any of the fields; new times reschedule it (re-arming its reminders). The contact
+    is fixed once an appointment exists; the status moves through the actions."""
+
+    contact = None
+    title = serializers.CharField(max_length=200, required=False)
+    start_time = serializers.DateTimeField(required=False)
+    end_time = serializers.DateTimeField(required=False)
 
 
 class MessageInputSerializer(serializers.Serializer):
@@ -250,19 +282,6 @@ class EmailQueuedSerializer(serializers.Serializer):
 class MessageStatusInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Message.Status.choices)
     at = serializers.DateTimeField(required=False, help_text="When it happened (default: now).")
-
-
-class AssigneeField(serializers.PrimaryKeyRelatedField):
-    """A user id; whether they may be given the task is the service's rule
-    (``task_check_assignee``), which answers an unknown id with the same message."""
-
-    default_error_messages = {
-        **serializers.PrimaryKeyRelatedField.default_error_messages,
-        "does_not_exist": ASSIGNEE_ERROR,
-    }
-
-    def __init__(self, **kwargs):
-        super().__init__(queryset=get_user_model().objects.all(), **kwargs)
 
 
 class TaskInputSerializer(serializers.Serializer):

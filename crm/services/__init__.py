@@ -1,11 +1,13 @@
 """CRM writes. Every function is a transaction; the organization always comes from the contact."""
 
 from crm.services.appointments import (
+    APPOINTMENT_UPDATABLE_FIELDS,
     appointment_cancel,
     appointment_complete,
     appointment_confirm,
     appointment_mark_no_show,
     appointment_schedule,
+    appointment_update,
 )
 from crm.services.contacts import (
     CONTACT_UPDATABLE_FIELDS,
@@ -24,12 +26,14 @@ from crm.services.tags import contact_add_tags, contact_remove_tags, tag_get_or_
 from crm.services.tasks import task_assign, task_cancel, task_complete, task_create, task_start
 
 __all__ = [
+    "APPOINTMENT_UPDATABLE_FIELDS",
     "CONTACT_UPDATABLE_FIELDS",
     "appointment_cancel",
     "appointment_complete",
     "appointment_confirm",
     "appointment_mark_no_show",
     "appointment_schedule",
+    "appointment_update",
     "contact_add_tags",
     "contact_create",
     "contact_move",
