@@ -1,19 +1,48 @@
-"""Spreadsheet-safe exports shared by the admin classes (leads, contacts).
+"""Spreadsheet exports that round-trip, shared by the admin classes (leads, contacts).
 
-A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run as a
-formula by Excel, LibreOffice and Google Sheets (CSV injection). ``neutralize_formula`` prefixes
-such text with an apostrophe, which spreadsheets show as plain text. ``stream_csv_response``
-writes a CSV from any iterable of rows without holding them all in memory.
+Excel, LibreOffice and Google Sheets run a CSV cell that starts with ``=``, ``@``, a tab or a
+carriage return as a formula, and one that starts with ``+`` or ``-`` followed by anything
+but a number (``+cmd|' /C calc'!A0``, ``-2+3``): CSV injection. ``neutralize_formula``
+prefixes exactly those cells with an apostrophe, which spreadsheets show as plain text; a
+phone number (``+91 98765 43210``) or a signed number is left alone. ``strip_neutralization``
+removes exactly that apostrophe again on import, and nothing else.
+
+XLSX cells carry real types instead (``xlsx_cell``): numbers are numbers, times are
+spreadsheet dates in the site's time zone to the second, and text is stored as text, so a
+formula-looking name is shown, never run, and needs no apostrophe.
 """
 
 import csv
+import re
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.db import connections, transaction
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from import_export.forms import SelectableFieldsExportForm
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PREFIXES = ("=", "@", "\t", "\r")
+SIGNED_PREFIXES = ("+", "-")
+# What follows a leading + or - in a phone number or a signed number: never a formula.
+_NUMBER_LIKE = re.compile(r"[+-][0-9\s().\-/]*")
+DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+XLSX_DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+XLSX_DATE_FORMAT = "yyyy-mm-dd"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def runs_as_formula(text: str) -> bool:
+    """Whether a spreadsheet opening a CSV would run ``text`` as a formula."""
+    if text.startswith(FORMULA_PREFIXES):
+        return True
+    return text.startswith(SIGNED_PREFIXES) and not _NUMBER_LIKE.fullmatch(text)
 
 
 def neutralize_formula(value: Any) -> Any:
@@ -22,9 +51,65 @@ def neutralize_formula(value: Any) -> Any:
     Only text is touched: numbers, dates, booleans and None pass through unchanged (a negative
     number is a number, not a formula).
     """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if isinstance(value, str) and runs_as_formula(value):
         return "'" + value
     return value
+
+
+def strip_neutralization(value: Any) -> Any:
+    """Undo ``neutralize_formula``: drop the apostrophe it added, and only that one.
+
+    ``'=SUM(A1)`` becomes ``=SUM(A1)``; ``'tis`` or ``'+91 98765 43210`` stay as they are,
+    since the export never writes them.
+    """
+    if isinstance(value, str) and value.startswith("'") and runs_as_formula(value[1:]):
+        return value[1:]
+    return value
+
+
+def local_datetime(value: datetime) -> datetime:
+    """``value`` in the site's time zone, naive, to the second (what a spreadsheet holds)."""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.replace(tzinfo=None, microsecond=0)
+
+
+def csv_cell(value: Any) -> Any:
+    """One CSV cell: empty for None, times in the site's time zone, formulas neutralized."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return local_datetime(value).strftime(DATETIME_FORMAT)
+    if isinstance(value, date):
+        return value.isoformat()
+    return neutralize_formula(value)
+
+
+def xlsx_cell(sheet, value: Any) -> WriteOnlyCell:
+    """One typed XLSX cell: numbers, dates and times as such, text always as text."""
+    if isinstance(value, datetime):
+        cell = WriteOnlyCell(sheet, value=local_datetime(value))
+        cell.number_format = XLSX_DATETIME_FORMAT
+        return cell
+    if isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = XLSX_DATE_FORMAT
+        return cell
+    if value is None or isinstance(value, int | float | Decimal):  # bool is an int
+        return WriteOnlyCell(sheet, value=value)
+    # Text stays text (ids and anything else as their text): a leading "=" is never stored as
+    # a formula. Control characters that XLSX cannot hold are dropped.
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+    cell.data_type = "s"
+    return cell
+
+
+class ColumnsExportForm(SelectableFieldsExportForm):
+    """The export page's column chooser, each box labelled with the column it writes."""
+
+    def _get_field_label(self, resource, field_name: str) -> str:
+        field = resource.fields.get(field_name)
+        return field.column_name if field is not None else field_name
 
 
 class _Echo:
@@ -37,9 +122,9 @@ class _Echo:
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
     """Yield the CSV text of ``header`` and ``rows`` line by line, every cell neutralized."""
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow([neutralize_formula(cell) for cell in header])
+    yield "\ufeff" + writer.writerow([csv_cell(cell) for cell in header])
     for row in rows:
-        yield writer.writerow(["" if cell is None else neutralize_formula(cell) for cell in row])
+        yield writer.writerow([csv_cell(cell) for cell in row])
 
 
 def stream_csv_response(
@@ -90,3 +175,25 @@ def iterate_queryset_rows(
     """
     for obj in stream_queryset(queryset, chunk_size=chunk_size):
         yield row(obj)
+
+
+def stream_xlsx_response(
+    *, filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> FileResponse:
+    """Return an XLSX download of ``rows``, written row by row through a temporary file.
+
+    openpyxl's write-only mode keeps one row in memory at a time; the finished file is sent
+    from disk.
+    """
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append([xlsx_cell(sheet, str(column)) for column in header])
+    for row in rows:
+        sheet.append([xlsx_cell(sheet, value) for value in row])
+    # FileResponse closes the file once it is sent; the temporary file then disappears.
+    output = tempfile.TemporaryFile()  # noqa: SIM115
+    workbook.save(output)
+    output.seek(0)
+    return FileResponse(
+        output, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE
+    )

@@ -4,15 +4,15 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import ExportForm
 
-from core.exports import stream_csv_response
+from core.exports import ColumnsExportForm, stream_csv_response, stream_xlsx_response
 from core.json_safety import JSON_FORMFIELD_OVERRIDES
 from core.paginator import EstimatedCountPaginator
 from core.search import PhoneDigitsSearchMixin
@@ -34,7 +34,12 @@ from crm.forms import (
     tag_label,
 )
 from crm.import_files import REFUSED as REFUSED_IMPORT
-from crm.import_files import ImportFileGone, checked_storage, sign_import_key
+from crm.import_files import (
+    ImportFileGone,
+    checked_storage,
+    sign_import_key,
+    unsign_import_file,
+)
 from crm.models import (
     Appointment,
     Contact,
@@ -46,7 +51,7 @@ from crm.models import (
     Tag,
     Task,
 )
-from crm.resources import ContactResource, stream_xlsx_response
+from crm.resources import ContactResource
 from crm.scoping import organization_ids_for
 from crm.services.tags import contacts_add_tag, contacts_remove_tag
 from crm.timeline_sources import contact_timeline_extras
@@ -458,7 +463,8 @@ class ContactAdmin(PhoneDigitsSearchMixin, ImportExportMixin, WorkspaceAdmin):
     export_formats = [CSV, XLSX]
     import_form_class = ContactImportForm
     confirm_form_class = ContactConfirmImportForm
-    export_form_class = ExportForm
+    export_form_class = ColumnsExportForm
+    import_template_name = "admin/crm/contact/import.html"
 
     def autocomplete_label(self, contact: Contact) -> str:
         return contact_label(contact)
@@ -659,6 +665,55 @@ class ContactAdmin(PhoneDigitsSearchMixin, ImportExportMixin, WorkspaceAdmin):
 
     # Import and export ---------------------------------------------------------------------
 
+    def import_action(self, request, **kwargs):
+        """Step one (preview), keeping the file for another try when the preview fails.
+
+        A failed preview (bad rows, another organization to choose) offers the same stored
+        file again as a signed token bound to its uploader: the person fixes the form and
+        submits without choosing the file again, or chooses a corrected one.
+        """
+        kept = None
+        if request.method == "POST" and not request.FILES.get("import_file"):
+            kept = self._kept_import_file(request)
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None)
+        if request.method != "POST" or context is None or context.get("confirm_form"):
+            if kept is not None:
+                kept.remove()  # read again and stored under a new key by the preview
+            return response
+        # The upload (the kept file put back, or a new one) names where the preview stored it,
+        # even when a form error took it out of cleaned_data.
+        upload = request.FILES.get("import_file")
+        key = getattr(upload, "tmp_storage_name", None)
+        if key:
+            if kept is not None:
+                kept.remove()
+            context["kept_file_token"] = sign_import_key(key, request.user, file_name=upload.name)
+            context["kept_file_name"] = upload.name
+        elif kept is not None:
+            context["kept_file_token"] = request.POST["kept_file"]
+            context["kept_file_name"] = kept.uploaded_name
+        return response
+
+    def _kept_import_file(self, request):
+        """The stored file the form's ``kept_file`` token names, put back as the upload."""
+        token = request.POST.get("kept_file")
+        if not token:
+            return None
+        try:
+            key, name = unsign_import_file(token, request.user)
+            storage = self.get_tmp_storage_class()(name=key, read_mode="rb")
+            data = storage.read()
+        except (ValidationError, ImportFileGone):
+            self.message_user(request, REFUSED_IMPORT, messages.ERROR)
+            return None
+        if isinstance(data, str):
+            data = data.encode(self.from_encoding or "utf-8")
+        request._files = request.FILES.copy()
+        request._files["import_file"] = SimpleUploadedFile(name, data)
+        storage.uploaded_name = name
+        return storage
+
     def get_import_form_kwargs(self, request):
         kwargs = super().get_import_form_kwargs(request)
         kwargs["organizations"] = Organization.objects.for_user(request.user)
@@ -726,8 +781,10 @@ class ContactAdmin(PhoneDigitsSearchMixin, ImportExportMixin, WorkspaceAdmin):
         if not self.has_export_permission(request):
             raise PermissionDenied
         resource = ContactResource()
-        header = resource.get_export_headers()
-        rows = resource.export_rows(queryset)
+        # Exactly the columns ticked on the export page, in its order.
+        selected = self.get_export_resource_fields_from_form(export_form)
+        header = resource.get_export_headers(selected_fields=selected)
+        rows = resource.export_rows(queryset, selected)
         filename = self.get_export_filename(request, queryset, file_format)
         if isinstance(file_format, XLSX):
             return stream_xlsx_response(filename=filename, header=header, rows=rows)

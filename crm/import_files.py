@@ -34,13 +34,18 @@ def check_key(key: str) -> str:
     return key
 
 
-def sign_import_key(key: str, user) -> str:
-    """The token the confirm form carries for the stored file ``key`` of ``user``."""
-    return signing.dumps({"k": check_key(key), "u": user.pk}, salt=SALT, compress=False)
+def sign_import_key(key: str, user, *, file_name: str = "") -> str:
+    """The token a form carries for the stored file ``key`` of ``user`` (and its name as
+    uploaded, shown when the file is kept for another try)."""
+    payload = {"k": check_key(key), "u": user.pk}
+    if file_name:
+        payload["n"] = os.path.basename(str(file_name))[:200]
+    return signing.dumps(payload, salt=SALT, compress=False)
 
 
-def unsign_import_key(token: str, user) -> str:
-    """The storage key inside ``token`` if ``user`` signed it in the last day.
+def unsign_import_file(token: str, user) -> tuple[str, str]:
+    """The storage key and the uploaded file's name inside ``token`` if ``user`` signed it in
+    the last day.
 
     Raises ValidationError (the form's error) for anything else.
     """
@@ -48,9 +53,14 @@ def unsign_import_key(token: str, user) -> str:
         payload = signing.loads(token, salt=SALT, max_age=MAX_AGE_SECONDS)
         if payload.get("u") != user.pk:
             raise ValidationError(REFUSED, code="foreign")
-        return check_key(payload.get("k"))
+        return check_key(payload.get("k")), str(payload.get("n") or "import file")
     except (signing.BadSignature, ImportFileGone, AttributeError, TypeError):
         raise ValidationError(REFUSED, code="invalid") from None
+
+
+def unsign_import_key(token: str, user) -> str:
+    """The storage key inside ``token`` (see ``unsign_import_file``)."""
+    return unsign_import_file(token, user)[0]
 
 
 def checked_storage(storage_cls):

@@ -5,20 +5,15 @@ organization by its normalized email, and created or updated through the contact
 Export writes what the changelist shows (filters, search and scoping applied).
 """
 
-import tempfile
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
 from import_export import fields, resources
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from core.emails import normalize_email as core_normalize_email
-from core.exports import stream_queryset
+from core.exports import stream_queryset, strip_neutralization
 from crm import services
 from crm.models import Contact, ContactTag, Organization
 
@@ -31,15 +26,21 @@ def _batched(iterable: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    return value
-
-
 def normalize_email(email: Any) -> str | None:
     """Return the email as rows are matched on it: trimmed, lower-cased, None when blank."""
     return core_normalize_email(str(email or "")) or None
+
+
+def contact_type_code(value: Any) -> Any:
+    """The contact type's code for a cell holding its code or its label, in any case
+    (``Individual``, ``INDIVIDUAL``, ``individual``); anything else is left as it is."""
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    for code, label in Contact.Type.choices:
+        if text.casefold() in (code.casefold(), str(label).casefold()):
+            return code
+    return text
 
 
 class ContactResource(resources.ModelResource):
@@ -50,14 +51,26 @@ class ContactResource(resources.ModelResource):
     )
     parent = fields.Field(attribute="parent_contact__name", column_name="parent", readonly=True)
     tags = fields.Field(column_name="tags", readonly=True)
+    # The contact's id: a file exported and imported back updates the same contacts, even
+    # those without an email.
+    record_id = fields.Field(attribute="id", column_name="id", readonly=True)
 
     class Meta:
         model = Contact
-        fields = [*IMPORT_COLUMNS, "organization_name", "parent", "tags", "created_at"]
+        fields = [
+            *IMPORT_COLUMNS,
+            "organization_name",
+            "parent",
+            "tags",
+            "created_at",
+            "record_id",
+        ]
         export_order = ["name", "contact_type", "email", "phone", "address", "timezone"]
         import_id_fields = ["email"]
         clean_model_instances = False  # the services validate, with their own messages
-        skip_unchanged = False
+        # A row that changes nothing is skipped: a file exported and imported back writes
+        # nothing.
+        skip_unchanged = True
         report_skipped = True
         use_transactions = True
         chunk_size = 2000
@@ -75,13 +88,18 @@ class ContactResource(resources.ModelResource):
     def dehydrate_tags(self, contact: Contact) -> str:
         return ", ".join(sorted(tag.name for tag in contact.tags.all()))
 
-    def export_rows(self, queryset, *, chunk_size: int = 2000) -> Iterator[list[Any]]:
-        """Yield the export's rows (in ``get_export_headers()`` order), ``chunk_size`` at a time.
+    def export_rows(
+        self, queryset, selected_fields=None, *, chunk_size: int = 2000
+    ) -> Iterator[list[Any]]:
+        """Yield the export's rows (in ``get_export_headers(selected_fields)`` order),
+        ``chunk_size`` at a time, as typed values (times, text) for the file's writer.
 
         Plain column values (no model instances) and one tags query per chunk: a large export
-        costs a few queries per 2,000 rows and holds one chunk in memory.
+        costs a few queries per 2,000 rows and holds one chunk in memory. The contact type is
+        written as its label (``Individual``), which the import reads back.
         """
-        export_fields = self.get_export_fields()
+        export_fields = self.get_export_fields(selected_fields)
+        type_labels = dict(Contact.Type.choices)
         paths = ["pk", *(field.attribute for field in export_fields if field.attribute)]
         values = stream_queryset(queryset.values_list(*paths), chunk_size=chunk_size)
         for chunk in _batched(values, chunk_size):
@@ -95,7 +113,9 @@ class ContactResource(resources.ModelResource):
                 yield [
                     ", ".join(sorted(tags.get(row[0], [])))
                     if field.column_name == "tags"
-                    else _cell(by_path[field.attribute])
+                    else type_labels.get(by_path["contact_type"], by_path["contact_type"])
+                    if field.attribute == "contact_type"
+                    else by_path[field.attribute]
                     for field in export_fields
                 ]
 
@@ -108,15 +128,26 @@ class ContactResource(resources.ModelResource):
         if missing:
             raise ValidationError(f"The file has no {' or '.join(missing)} column.")
 
+    def before_import_row(self, row, **kwargs):
+        # Undo exactly what the export did: the apostrophe before a formula-looking cell
+        # (core/exports.py), and the contact type's label.
+        for column, value in row.items():
+            row[column] = strip_neutralization(value)
+        if "contact_type" in row:
+            row["contact_type"] = contact_type_code(row["contact_type"])
+
     def get_instance(self, instance_loader, row):
+        contacts = Contact.objects.filter(organization=self.organization)
+        record_id = str(row.get("id") or "").strip()
+        if record_id:
+            try:
+                return contacts.get(pk=record_id)
+            except (Contact.DoesNotExist, ValidationError, ValueError):
+                pass  # another organization's or an unknown id: matched by email instead
         email = normalize_email(row.get("email"))
         if email is None:
             return None
-        return (
-            Contact.objects.filter(organization=self.organization, email__iexact=email)
-            .order_by("pk")
-            .first()
-        )
+        return contacts.filter(email__iexact=email).order_by("pk").first()
 
     def import_instance(self, instance, row, **kwargs):
         super().import_instance(instance, row, **kwargs)
@@ -131,7 +162,7 @@ class ContactResource(resources.ModelResource):
         if instance.contact_type not in Contact.Type.values:
             errors["contact_type"] = (
                 f"{instance.contact_type!r} is not a contact type "
-                f"({', '.join(Contact.Type.values)})."
+                f"({', '.join(Contact.Type.labels)})."
             )
         if errors:
             raise ValidationError(errors)
@@ -148,36 +179,3 @@ class ContactResource(resources.ModelResource):
             contact = services.contact_update(contact=instance, data=data)
         # The row result reports the row the service wrote.
         vars(instance).update(vars(contact))
-
-
-def _xlsx_cell(sheet, value):
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        # Text stays text: a leading "=" is never stored as a formula.
-        cell.data_type = "s"
-    return cell
-
-
-def stream_xlsx_response(
-    *, filename: str, header: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> FileResponse:
-    """Return an XLSX download of ``rows``, written row by row through a temporary file.
-
-    openpyxl's write-only mode keeps one row in memory at a time; the finished file is sent
-    from disk.
-    """
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet()
-    sheet.append([_xlsx_cell(sheet, str(column)) for column in header])
-    for row in rows:
-        sheet.append([_xlsx_cell(sheet, "" if value is None else value) for value in row])
-    # FileResponse closes the file once it is sent; the temporary file then disappears.
-    output = tempfile.TemporaryFile()  # noqa: SIM115
-    workbook.save(output)
-    output.seek(0)
-    return FileResponse(
-        output,
-        as_attachment=True,
-        filename=filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )

@@ -24,7 +24,12 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
 from core.admin_dates import with_probed_dates
-from core.exports import stream_csv_response, stream_queryset
+from core.exports import (
+    ColumnsExportForm,
+    stream_csv_response,
+    stream_queryset,
+    stream_xlsx_response,
+)
 from core.json_safety import JSON_FORMFIELD_OVERRIDES
 from core.paginator import EstimatedCountPaginator
 from core.search import PhoneDigitsSearchMixin
@@ -311,6 +316,7 @@ class UsersLeadAdmin(PhoneDigitsSearchMixin, ExportMixin, BigTableAdmin):
         "mark_new",
     ]
     resource_classes = [LeadResource]
+    export_form_class = ColumnsExportForm
     formats = [CSV, XLSX]
 
     def has_add_permission(self, request) -> bool:
@@ -535,22 +541,22 @@ class UsersLeadAdmin(PhoneDigitsSearchMixin, ExportMixin, BigTableAdmin):
     def _do_file_export(self, file_format, request, queryset, export_form=None):
         if not self.has_export_permission(request):
             raise PermissionDenied
-        if not isinstance(file_format, CSV):
-            # A workbook is built whole in memory: big ones go through the streamed CSV.
-            if queryset.count() > XLSX_MAX_ROWS:
-                self.message_user(
-                    request,
-                    f"More than {XLSX_MAX_ROWS:,} leads match: filter the list further, or "
-                    "export them as CSV.",
-                    messages.ERROR,
-                )
-                return HttpResponseRedirect(reverse("admin:leads_userslead_changelist"))
-            return super()._do_file_export(file_format, request, queryset, export_form)
+        is_xlsx = not isinstance(file_format, CSV)
+        if is_xlsx and queryset.count() > XLSX_MAX_ROWS:
+            # A workbook this size belongs in the streamed CSV.
+            self.message_user(
+                request,
+                f"More than {XLSX_MAX_ROWS:,} leads match: filter the list further, or "
+                "export them as CSV.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:leads_userslead_changelist"))
         resource = LeadResource()
         selected = self.get_export_resource_fields_from_form(export_form)
         row = resource.row_exporter(selected)
         rows = (row(lead) for lead in stream_queryset(queryset, chunk_size=EXPORT_CHUNK_SIZE))
-        return stream_csv_response(
+        stream = stream_xlsx_response if is_xlsx else stream_csv_response
+        return stream(
             filename=self.get_export_filename(request, queryset, file_format),
             header=resource.get_export_headers(selected_fields=selected),
             rows=rows,

@@ -1,10 +1,10 @@
 """Spreadsheet exports of leads (django-import-export)."""
 
 from collections.abc import Callable
+from typing import Any
 
 from import_export import fields, resources
 
-from core.exports import neutralize_formula
 from leads.models import UsersLead
 
 
@@ -63,13 +63,10 @@ class LeadResource(resources.ModelResource):
     def dehydrate_converted(self, lead: UsersLead) -> str:
         return "yes" if lead.converted_at else "no"
 
-    def export_resource(self, instance, selected_fields=None, **kwargs) -> list:
-        # A visitor typed these values: a cell starting with = + - @ must stay text in Excel.
-        row = super().export_resource(instance, selected_fields=selected_fields, **kwargs)
-        return [neutralize_formula(value) for value in row]
-
-    def row_exporter(self, selected_fields=None) -> Callable[[UsersLead], list]:
-        """Return a function giving one lead's cells, as ``export_resource`` does.
+    def row_exporter(self, selected_fields=None) -> Callable[[UsersLead], list[Any]]:
+        """Return a function giving one lead's cells as typed values (counts are numbers,
+        times are datetimes), for core/exports.py's CSV and XLSX writers, which neutralize
+        formulas in CSV and keep the types in XLSX.
 
         The fields and their dehydrate methods are looked up once, not once per row, so a
         streamed export of many rows spends its time on the rows.
@@ -78,5 +75,5 @@ class LeadResource(resources.ModelResource):
         for export_field in self.get_export_fields(selected_fields):
             method = export_field.get_dehydrate_method(self.get_field_name(export_field))
             method = method if callable(method) else getattr(self, method, None)
-            getters.append(method or export_field.export)
-        return lambda lead: [neutralize_formula(get(lead)) for get in getters]
+            getters.append(method or export_field.get_value)
+        return lambda lead: [get(lead) for get in getters]

@@ -76,13 +76,19 @@ def test_csv_export_has_every_column_and_the_counts(admin_client):
     assert priya["First seen"] and priya["Last seen"]
 
 
-def test_csv_export_neutralizes_formulas(admin_client):
+def test_csv_export_neutralizes_formulas_and_nothing_else(admin_client):
     dataset()
 
     rows = {row["Email"]: row for row in csv_rows(export(admin_client, CSV_FORMAT))}
 
     assert rows["evil@example.com"]["Name"] == '\'=HYPERLINK("http://evil","x")'
-    assert rows["evil@example.com"]["Phone"] == "'+1 555 0100"
+    # A phone number is not a formula: written as typed.
+    assert rows["evil@example.com"]["Phone"] == "+1 555 0100"
+    # Times in the site's time zone, to the second.
+    lead = UsersLead.objects.get(email="evil@example.com")
+    assert rows["evil@example.com"]["First seen"] == timezone.localtime(
+        lead.first_seen_at
+    ).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def test_csv_export_respects_the_changelist_filters_and_search(admin_client):
@@ -102,13 +108,57 @@ def test_xlsx_export_is_filtered_and_keeps_formulas_as_text(admin_client):
     response = export(admin_client, XLSX_FORMAT, "source=CONTACT")
 
     assert response.status_code == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     header, *rows = list(sheet.iter_rows(values_only=True))
     assert header[0] == "Email"
     assert [row[0] for row in rows] == ["evil@example.com"]
     name_cell = sheet.cell(row=2, column=header.index("Name") + 1)
-    assert name_cell.data_type == "s"
-    assert name_cell.value == '\'=HYPERLINK("http://evil","x")'
+    assert name_cell.data_type == "s"  # text, never a formula, and no apostrophe added
+    assert name_cell.value == '=HYPERLINK("http://evil","x")'
+    assert sheet.cell(row=2, column=header.index("Phone") + 1).value == "+1 555 0100"
+
+
+def test_xlsx_cells_carry_real_types(admin_client):
+    dataset()
+
+    response = export(admin_client, XLSX_FORMAT, "q=priya")
+
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    header, row = list(sheet.iter_rows(values_only=True))
+    record = dict(zip(header, row, strict=True))
+    # Counts are numbers, times are dates to the second in the site's time zone.
+    assert (record["Questionnaires"], record["Contact messages"], record["Submissions"]) == (
+        1,
+        1,
+        2,
+    )
+    lead = UsersLead.objects.get(email="priya@example.com")
+    expected = timezone.localtime(lead.first_seen_at).replace(tzinfo=None, microsecond=0)
+    assert record["First seen"] == expected
+    assert record["Converted at"] is None
+    assert record["Converted"] == "no"
+
+
+def test_export_page_lists_the_columns_the_file_has_and_select_all_is_wired(admin_client):
+    page = admin_client.get(EXPORT).content.decode()
+    response = admin_client.post(
+        EXPORT,
+        {
+            "format": CSV_FORMAT,
+            "resource": "0",
+            "leadresource_email": "on",
+            "leadresource_phone": "on",
+        },
+    )
+    header = next(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+    # Every column is offered under the name the file gives it, and only the ticked ones are written.
+    for column in LeadResource().get_export_headers():
+        assert f">{column}</label>" in page
+    assert header == ["Email", "Phone"]
+    # "Select all" is wired by a static script (the CSP refuses inline handlers).
+    assert "onchange=" not in page and 'id="export-select-all"' in page
+    assert "admin_workspace/export_fields.js" in page
 
 
 def test_export_needs_the_export_permission(client):
