@@ -153,3 +153,38 @@ def test_a_worker_killed_mid_batch_loses_nothing(postgres_only, smtp_server, tmp
     # Twice only for a row its dead worker was sending: the at-least-once window.
     assert duplicates <= in_flight
     assert OutboxEmail.objects.filter(status="FAILED").count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_erasure_queued_by_the_command_runs_in_a_real_worker(
+    postgres_only, smtp_server, tmp_path
+):
+    # person_erase --in-worker: the worker erases, and a second queued erasure finds nothing.
+    from django.core.management import call_command
+
+    from leads.models import UsersLead
+    from privacy.models import ErasureRequest
+    from tests.leads.factories import UsersLeadFactory
+
+    UsersLeadFactory(email="queued.erase@example.com", name="Queued Eraseme")
+    env = worker_env(smtp_server)
+    purge(env)
+    log = tmp_path / "worker.log"
+    worker = start_worker(env, log, tmp_path / "beat")
+    try:
+        with broker(BROKER_URL):
+            call_command(
+                "person_erase", "--email", "queued.erase@example.com", "--yes", "--in-worker"
+            )
+            call_command(
+                "person_erase", "--email", "queued.erase@example.com", "--yes", "--in-worker"
+            )
+        wait_until(
+            lambda: ErasureRequest.objects.filter(finished_at__isnull=False).count() == 2, 90, log
+        )
+    finally:
+        stop(worker)
+
+    assert not UsersLead.objects.filter(email="queued.erase@example.com").exists()
+    counts = sorted(r.counts["leads.UsersLead"] for r in ErasureRequest.objects.all())
+    assert counts == [0, 1]  # idempotent: the second erasure found nothing left

@@ -95,6 +95,22 @@ def test_command_needs_yes_and_a_later_submission_starts_a_fresh_lead():
     assert UsersLead.objects.get(email=EMAIL).pk == fresh.pk
 
 
+@pytest.mark.django_db
+def test_the_worker_task_erases_and_the_command_can_queue_it(capsys):
+    from tests.outbox.test_outbox import broker
+
+    make_person()
+
+    with broker("memory://", eager=True):
+        call_command("person_erase", "--email", EMAIL, "--yes", "--in-worker")
+
+    assert "Erasure queued for the worker" in capsys.readouterr().out
+    assert not UsersLead.objects.filter(email=EMAIL).exists()
+    assert not Contact.objects.filter(email=EMAIL).exists()
+    (request,) = ErasureRequest.objects.all()
+    assert request.finished_at is not None and request.counts["leads.UsersLead"] == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_pg_dump_has_no_trace_after_erasure(postgres_only):
     make_person()
