@@ -100,6 +100,20 @@ CONTACTS = [
         ["vip", "orthodontics"],
         {"insurer": "Star Health", "last_visit_reason": "Braces check"},
     ),
+    # The same person entered twice (another email, the phone typed differently): she shows on
+    # "Possible duplicates", for a Manager to merge.
+    (
+        "brightsmile-dental",
+        "meera-again",
+        "Meera Iyer",
+        Type.PATIENT,
+        "clinic-koramangala",
+        "meera.iyer.home@example.com",
+        "+91-99000-12345",
+        "Asia/Kolkata",
+        ["orthodontics", "new patient"],
+        {"insurer": "Star Health", "referred_by": "Instagram"},
+    ),
     (
         "brightsmile-dental",
         "karan",

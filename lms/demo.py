@@ -45,6 +45,10 @@ LEARNERS = [
     ("northwind-wellness", "grace"),
     ("northwind-wellness", "tom"),
     ("northwind-wellness", "asha"),
+    # Both records of Meera Iyer (crm.demo): a merge keeps one enrollment per course and the
+    # union of lessons done.
+    ("brightsmile-dental", "meera"),
+    ("brightsmile-dental", "meera-again"),
 ]
 
 

@@ -63,3 +63,28 @@ def test_demo_leads_show_every_status_and_converted_ones_say_so():
     statuses = set(UsersLead.objects.values_list("status", flat=True))
     assert statuses == {"NEW", "CONTACTED", "QUALIFIED", "UNQUALIFIED", "CONVERTED"}
     assert not UsersLead.objects.filter(converted_at__isnull=False).exclude(status="CONVERTED")
+
+
+def test_demo_has_a_person_entered_twice_for_a_manager_to_merge():
+    # Issue 20's walk-through: the two "Meera Iyer" contacts of Brightsmile are offered as
+    # possible duplicates, and a merge leaves every note and enrollment on the survivor.
+    from crm.models import Contact, ContactNote
+    from privacy.selectors import possible_duplicates
+    from privacy.services import contacts_merge
+
+    call_command("seed_demo")
+    meeras = list(Contact.objects.filter(name="Meera Iyer").order_by("created_at"))
+    assert len(meeras) == 2 and meeras[0].organization_id == meeras[1].organization_id
+    groups = possible_duplicates(Contact.objects.filter(organization=meeras[0].organization))
+    assert any({c.pk for c in group["contacts"]} == {m.pk for m in meeras} for group in groups)
+    notes = ContactNote.objects.filter(contact__in=meeras).count()
+    courses = set(Enrollment.objects.filter(contact__in=meeras).values_list("course", flat=True))
+
+    contacts_merge(meeras[0], [meeras[1]])
+
+    assert ContactNote.objects.filter(contact=meeras[0]).count() == notes
+    assert (
+        set(Enrollment.objects.filter(contact=meeras[0]).values_list("course", flat=True))
+        == courses
+    )
+    assert not Contact.objects.filter(pk=meeras[1].pk).exists()
