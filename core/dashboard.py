@@ -69,11 +69,16 @@ class Bar:
     height: float
     url: str
 
+    @property
+    def center(self) -> float:
+        return round(self.x + self.width / 2, 1)
+
 
 @dataclass
 class Section:
     title: str
     figures: list[Figure] = field(default_factory=list)
+    note: str = ""
 
 
 @dataclass
@@ -321,7 +326,11 @@ def _lead_sections(user, today: date, statistics: Statistics, groups: list[Group
             ]
         return [
             Section("Leads", [*figures[:5], rate]),
-            Section("Leads by source", figures[5:]),
+            Section(
+                "Leads by first form",
+                figures[5:],
+                note="Each lead once, by the form it first came through.",
+            ),
             _chart_bars(days, counts, [spec.url for spec in day_specs]),
         ]
 
@@ -346,8 +355,16 @@ def _early_access_sections(user, groups: list[Group]):
     group = Group(EarlyAccessRequest.objects.for_user(user), intents + ranges)
     groups.append(group)
     return lambda: [
-        Section("Early access by intent", group.figures[: len(intents)]),
-        Section("Early access by investment range", group.figures[len(intents) :]),
+        Section(
+            "Early-access requests by intent",
+            group.figures[: len(intents)],
+            note="Every request counted: one lead may send several, or come first by another form.",
+        ),
+        Section(
+            "Early-access requests by investment range",
+            group.figures[len(intents) :],
+            note="Every request counted, as above.",
+        ),
     ]
 
 

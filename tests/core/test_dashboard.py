@@ -86,12 +86,12 @@ def test_figures_on_a_known_dataset(admin_user):
     assert figures["Leads: New in the last 30 days"] == 5
     assert figures["Leads: Converted to contacts"] == 1
     assert figures["Leads: Conversion rate"] == "14.3%"
-    assert figures["Leads by source: Choices questionnaire"] == 3
-    assert figures["Leads by source: Other"] == 1
-    assert figures["Leads by source: Contact us"] == 2
-    assert figures["Early access by intent: Ready to invest now"] == 2
-    assert figures["Early access by intent: Just exploring"] == 1
-    assert figures["Early access by investment range: Below ₹10k"] == 2
+    assert figures["Leads by first form: Choices questionnaire"] == 3
+    assert figures["Leads by first form: Other"] == 1
+    assert figures["Leads by first form: Contact us"] == 2
+    assert figures["Early-access requests by intent: Ready to invest now"] == 2
+    assert figures["Early-access requests by intent: Just exploring"] == 1
+    assert figures["Early-access requests by investment range: Below ₹10k"] == 2
     assert figures["Inbox: Contact messages awaiting a reply"] == 1
     assert figures["CRM: Contacts: clinic"] == 1
     assert figures["CRM: Contacts: individual"] == 1
@@ -126,6 +126,28 @@ def test_each_chart_bar_links_to_that_days_leads(admin_client, admin_user):
     assert response.context["cl"].result_count == busiest.count
 
 
+def test_the_chart_has_an_axis_values_and_its_last_label_inside(admin_client, admin_user):
+    _known_dataset(admin_user)
+    dashboard = dashboard_figures(user=admin_user)
+
+    html = admin_client.get(DASHBOARD).content.decode()
+
+    chart = html[html.index('class="dashboard-chart"') :]
+    svg = chart[: chart.index("</svg>")]
+    # The y axis says what the tallest bar is and where zero is; each day with leads shows its
+    # count above its bar.
+    assert f'text-anchor="end">{dashboard.chart_max}</text>' in svg
+    assert 'text-anchor="end">0</text>' in svg
+    values = [bar.count for bar in dashboard.chart if bar.count]
+    assert svg.count('class="value"') == len(values)
+    # The last day's label ends at the chart's right edge instead of running past it.
+    last = dashboard.chart[-1]
+    assert f'text-anchor="end">{last.day:%-d %b}</text>' in svg
+    # Leads are counted once by their first form; early-access requests each, and it says so.
+    assert "Each lead once, by the form it first came through." in html
+    assert "one lead may send several" in html
+
+
 def test_the_index_page_shows_the_dashboard_and_the_app_list(admin_client, admin_user):
     _known_dataset(admin_user)
 
@@ -153,7 +175,7 @@ def test_a_members_crm_figures_count_only_its_organization(admin_user):
     assert figures["Leads: Total leads"] == 6
     assert figures["Leads: Converted to contacts"] == 0
     assert figures["Leads: Conversion rate"] == "0.0%"
-    assert figures["Leads by source: Other"] == 0
+    assert figures["Leads by first form: Other"] == 0
 
 
 def test_lead_figures_count_only_conversions_into_the_members_organizations(client, admin_user):
@@ -176,13 +198,13 @@ def test_lead_figures_count_only_conversions_into_the_members_organizations(clie
     assert figures["Leads: Total leads"] == 7
     assert figures["Leads: Converted to contacts"] == 1
     assert figures["Leads: Conversion rate"] == "14.3%"
-    assert figures["Leads by source: Other"] == 1
+    assert figures["Leads by first form: Other"] == 1
     assert figures["Inbox: Contact messages awaiting a reply"] == 1
-    assert figures["Early access by intent: Ready to invest now"] == 2
+    assert figures["Early-access requests by intent: Ready to invest now"] == 2
     # The superuser counts the foreign conversion and its submissions too.
     assert everything["Leads: Converted to contacts"].value == 2
     assert everything["Inbox: Contact messages awaiting a reply"].value == 2
-    assert everything["Early access by intent: Ready to invest now"].value == 3
+    assert everything["Early-access requests by intent: Ready to invest now"].value == 3
     # And each of the member's figures links to a list of exactly those rows.
     client.force_login(member)
     for key, figure in dashboard.items():
@@ -249,9 +271,9 @@ def test_large_tables_are_read_from_the_planner_not_counted(
     figures = _figures(dashboard)
     total = figures["Leads: Total leads"]
     assert total.approximate and total.value == size  # freshly analyzed: the estimate is exact
-    assert figures["Leads by source: Choices questionnaire"].approximate
-    assert not figures["Leads by source: Early access"].approximate  # estimated small: counted
-    assert figures["Leads by source: Early access"].value == 0
+    assert figures["Leads by first form: Choices questionnaire"].approximate
+    assert not figures["Leads by first form: Early access"].approximate  # estimated small: counted
+    assert figures["Leads by first form: Early access"].value == 0
     assert not figures["CRM: Open tasks"].approximate  # an empty table is counted exactly
     # The chart is read off the histogram: about the 30 of 45 days' share of the leads.
     in_chart = sum(1 for n in range(size) if n % 45 < 30)

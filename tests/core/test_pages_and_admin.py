@@ -12,7 +12,11 @@ def test_home_page_renders(client):
     response = client.get("/")
 
     assert response.status_code == 200
-    assert b"Staff sign-in" in response.content
+    html = response.content.decode()
+    assert "Staff sign-in" in html
+    # A visitor is offered each thing they can do, not only the staff link.
+    for name in ("leads:choices", "leads:early_access", "leads:contact"):
+        assert f'class="button" href="{reverse(name)}"' in html
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
