@@ -52,6 +52,16 @@ class Replica:
         _pg_ctl(self.directory, "start", "-w", "-t", "60", "-l", str(self.directory / "log"))
 
 
+# Settings a hot standby must have at least as high as its primary.
+STANDBY_LIMITS = (
+    "max_connections",
+    "max_worker_processes",
+    "max_wal_senders",
+    "max_prepared_transactions",
+    "max_locks_per_transaction",
+)
+
+
 def available() -> bool:
     return (BIN / "pg_ctl").exists() and (BIN / "pg_basebackup").exists()
 
@@ -91,14 +101,20 @@ def streaming_replica(
     if backup.returncode != 0:
         shutil.rmtree(parent, ignore_errors=True)
         raise ReplicaUnavailable(f"pg_basebackup failed: {backup.stderr.strip()}")
-    # Debian keeps the configuration outside the data directory: the standby gets its own.
+    # Debian keeps the configuration outside the data directory: the standby gets its own. A
+    # hot standby refuses to start with a lower max_connections (and the like) than its
+    # primary's: it takes the primary's values.
+    with psycopg.connect(
+        f"host={primary_host} port={primary_port} user={user} dbname=postgres", connect_timeout=5
+    ) as conn:
+        limits = {name: conn.execute(f"SHOW {name}").fetchone()[0] for name in STANDBY_LIMITS}
     (directory / "postgresql.conf").write_text(
         f"port = {PORT}\n"
         "listen_addresses = '127.0.0.1'\n"
         f"unix_socket_directories = '{parent}'\n"
         "hot_standby = on\n"
-        "max_connections = 50\n"
-        "shared_buffers = 32MB\n"
+        + "".join(f"{name} = {value}\n" for name, value in limits.items())
+        + "shared_buffers = 32MB\n"
         "fsync = off\n"
     )
     (directory / "pg_hba.conf").write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
