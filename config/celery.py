@@ -22,6 +22,12 @@ def _schedule(sender: Celery, **kwargs) -> None:
     sender.add_periodic_task(
         settings.OUTBOX_SWEEP_SECONDS, sender.signature("outbox.sweep"), name="outbox sweep"
     )
+    # Due times live on rows; this claims the due ones (never a long ETA message).
+    sender.add_periodic_task(
+        settings.REMINDER_CHECK_SECONDS,
+        sender.signature("crm.send_due_reminders"),
+        name="due reminders",
+    )
     # Daily at 03:30 (TIME_ZONE); it erases nothing while LEAD_RETENTION_DAYS is unset.
     sender.add_periodic_task(
         crontab(hour=3, minute=30),

@@ -14,6 +14,7 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from core.exports import ColumnsExportForm, stream_csv_response, stream_xlsx_response
 from core.json_safety import JSON_FORMFIELD_OVERRIDES
+from core.local_time import format_local, zone
 from core.paginator import EstimatedCountPaginator
 from core.search import PhoneDigitsSearchMixin
 from crm import selectors, services
@@ -42,6 +43,7 @@ from crm.import_files import (
 )
 from crm.models import (
     Appointment,
+    AppointmentReminder,
     Contact,
     ContactIntegration,
     ContactNote,
@@ -53,9 +55,11 @@ from crm.models import (
 )
 from crm.resources import ContactResource
 from crm.scoping import organization_ids_for
+from crm.services.reminders import APPOINTMENT_REMINDER_ORIGIN, lead_time_words
 from crm.services.tags import contacts_add_tag, contacts_remove_tag
 from crm.timeline_sources import contact_timeline_extras
 from crm.widgets import CustomFieldsField
+from outbox.models import OutboxEmail
 
 # Autocomplete results --------------------------------------------------------------------------
 
@@ -947,6 +951,67 @@ class StaffPickerAdminMixin:
         return initial
 
 
+class AppointmentReminderInline(WorkspaceTabularInline):
+    """The appointment's reminders, upcoming and sent (read-only: the services arm them)."""
+
+    model = AppointmentReminder
+    fields = ["lead_time", "due", "status", "sent_at", "outcome"]
+    readonly_fields = fields
+    can_delete = False
+    verbose_name_plural = "reminders"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("appointment__contact")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="when")
+    def lead_time(self, reminder: AppointmentReminder) -> str:
+        return lead_time_words(reminder.minutes_before)
+
+    @admin.display(description="due")
+    def due(self, reminder: AppointmentReminder) -> str:
+        appointment = reminder.appointment
+        return format_local(
+            reminder.due_at, zone(appointment.timezone, appointment.contact.timezone)
+        )
+
+    @admin.display(description="outcome")
+    def outcome(self, reminder: AppointmentReminder) -> str:
+        if reminder.status == AppointmentReminder.Status.PENDING:
+            return ""
+        if reminder.status == AppointmentReminder.Status.SKIPPED:
+            return reminder.note
+        statuses = self._email_statuses(reminder.appointment_id).get(str(reminder.pk), set())
+        states = []
+        if OutboxEmail.Status.SENT in statuses:
+            states.append("taken by the mail server")
+        if OutboxEmail.Status.FAILED in statuses:
+            states.append("refused for an address (see the email outbox)")
+        if statuses & {OutboxEmail.Status.PENDING, OutboxEmail.Status.SENDING}:
+            states.append("waiting in the email outbox")
+        return f"To {reminder.recipients}: {', '.join(states) or 'no email left in the outbox'}."
+
+    def _email_statuses(self, appointment_id) -> dict[str, set[str]]:
+        # The outbox statuses of the page's reminder emails, read once for all the rows.
+        cache = getattr(self, "_statuses", None)
+        if cache is None or cache[0] != appointment_id:
+            ids = AppointmentReminder.objects.filter(appointment_id=appointment_id).values_list(
+                "pk", flat=True
+            )
+            statuses: dict[str, set[str]] = {}
+            for origin_id, status in OutboxEmail.objects.filter(
+                origin_label=APPOINTMENT_REMINDER_ORIGIN, origin_id__in=[str(pk) for pk in ids]
+            ).values_list("origin_id", "status"):
+                statuses.setdefault(origin_id, set()).add(status)
+            cache = self._statuses = (appointment_id, statuses)
+        return cache[1]
+
+
 @admin.register(Appointment)
 class AppointmentAdmin(StaffPickerAdminMixin, ContactRecordAdmin):
     list_display = ["title", "contact", "start_time", "end_time", "status", "owner", "location"]
@@ -965,6 +1030,7 @@ class AppointmentAdmin(StaffPickerAdminMixin, ContactRecordAdmin):
     actions = ["confirm", "cancel", "complete"]
     form = AppointmentAdminForm
     staff_picker_field = "owner"
+    inlines = [AppointmentReminderInline]
 
     def get_readonly_fields(self, request, obj=None):
         # An appointment stays with its contact (and so its organization and owner rule).

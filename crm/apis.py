@@ -201,7 +201,7 @@ class AppointmentViewSet(
     """Appointments: schedule one, change or reschedule it, then confirm, cancel, complete or
     mark a no-show."""
 
-    queryset = Appointment.objects.all()
+    queryset = Appointment.objects.prefetch_related("reminders")
     serializer_class = s.AppointmentSerializer
     filterset_class = filters.AppointmentFilter
     ordering_fields = ["start_time", "created_at"]

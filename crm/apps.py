@@ -8,6 +8,11 @@ class CrmConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.services.messages import message_email_finished
+        from crm.services.reminders import appointment_reminder_email_finished
         from outbox.signals import email_finished
 
         email_finished.connect(message_email_finished, dispatch_uid="crm.message_email_finished")
+        email_finished.connect(
+            appointment_reminder_email_finished,
+            dispatch_uid="crm.appointment_reminder_email_finished",
+        )

@@ -17,6 +17,7 @@ from crm.models import (
     Tag,
     Task,
 )
+from crm.services.reminders import appointment_reminders_arm
 
 ORGANIZATIONS = [
     ("Comfhutt Platform", "comfhutt", Organization.Type.PLATFORM),
@@ -332,7 +333,7 @@ def _seed_records(contact: Contact, *, index: int, key: str) -> None:
         ),
     ]
     for slot, title, start, status in appointments:
-        Appointment.objects.update_or_create(
+        appointment, _ = Appointment.objects.update_or_create(
             id=demo_uuid("appointment", key, slot),
             defaults={
                 "organization_id": org_id,
@@ -349,6 +350,9 @@ def _seed_records(contact: Contact, *, index: int, key: str) -> None:
                 "reminder_sent": slot == "past",
             },
         )
+        if status in Appointment.UPCOMING and not appointment.reminders.exists():
+            # As the services arm them: reminders before the start (crm/services/reminders.py).
+            appointment_reminders_arm(appointment=appointment)
 
     sent = days_ago(3 + index % 4)
     messages = [

@@ -389,6 +389,62 @@ class Appointment(ContactRecord):
         return self.title
 
 
+class AppointmentReminder(ConstraintFieldErrorsMixin, models.Model):
+    """One reminder of an appointment, ``minutes_before`` its start: due at ``due_at``, sent once.
+
+    Armed by the appointment services when it is scheduled or moved (one row per lead time of
+    APPOINTMENT_REMINDER_MINUTES), dropped when it is cancelled; the one-minute task
+    ``crm.send_due_reminders`` claims the due rows (crm/services/reminders.py).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "Upcoming"
+        SENT = "SENT", "Sent"
+        SKIPPED = "SKIPPED", "Not sent"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
+    minutes_before = models.PositiveIntegerField()
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    # When it was claimed: its emails written to the outbox (SENT), or given up (SKIPPED).
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # The addresses it was sent to; why not, when it was not.
+    recipients = models.TextField(blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=now, editable=False)
+
+    objects = OrganizationScopedManager()
+    organization_path = "appointment__organization"
+
+    class Meta:
+        ordering = ["due_at", "-minutes_before"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "minutes_before"],
+                name="crm_apptreminder_unique_appointment_minutes",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status="PENDING", sent_at__isnull=True)
+                    | (~models.Q(status="PENDING") & models.Q(sent_at__isnull=False))
+                ),
+                name="crm_apptreminder_sent_at_iff_claimed",
+            ),
+        ]
+        # The one-minute claim reads only what is still to send, soonest first.
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                condition=models.Q(status="PENDING"),
+                name="crm_apptreminder_pending_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.minutes_before} minutes before {self.appointment_id}"
+
+
 class Message(ContactRecord):
     class Direction(models.TextChoices):
         INBOUND = "INBOUND", "Inbound"

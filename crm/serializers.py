@@ -8,6 +8,7 @@ from core.staff_api import ScopedRelatedField
 from crm.custom_fields import MAX_FIELDS
 from crm.models import (
     Appointment,
+    AppointmentReminder,
     Contact,
     ContactIntegration,
     ContactNote,
@@ -65,7 +66,16 @@ class ContactNoteSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class AppointmentReminderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AppointmentReminder
+        fields = ["minutes_before", "due_at", "status", "sent_at", "recipients", "note"]
+        read_only_fields = fields
+
+
 class AppointmentSerializer(serializers.ModelSerializer):
+    reminders = AppointmentReminderSerializer(many=True, read_only=True)
+
     class Meta:
         model = Appointment
         fields = [
@@ -83,6 +93,7 @@ class AppointmentSerializer(serializers.ModelSerializer):
             "external_event_id",
             "owner",
             "reminder_sent",
+            "reminders",
             "created_at",
             "updated_at",
         ]

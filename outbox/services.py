@@ -50,6 +50,19 @@ def email_enqueue(
     return email
 
 
+def email_withdraw(*, origin_label: str, origin_ids) -> int:
+    """Delete the PENDING emails of these origins (what caused them is gone or changed).
+
+    One a worker already holds (SENDING) still goes out. Return how many were withdrawn.
+    """
+    ids = [str(origin_id) for origin_id in origin_ids]
+    if not ids:
+        return 0
+    return OutboxEmail.objects.filter(
+        origin_label=origin_label, origin_id__in=ids, status=Status.PENDING
+    ).delete()[0]
+
+
 def publish(email_id: int) -> bool:
     """Hand one row to the worker; a broker outage is logged and left to the sweep."""
     from outbox.tasks import send_outbox_email

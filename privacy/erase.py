@@ -25,7 +25,13 @@ from django.utils.timezone import now
 
 from crm.models import Contact
 from leads.models import LeadEvent, UsersLead
-from privacy.export import _mailbox_models, _referring, find_contacts, find_leads
+from privacy.export import (
+    _mailbox_models,
+    _referring,
+    caused_emails,
+    find_contacts,
+    find_leads,
+)
 from privacy.models import ErasureRequest
 
 ERASED = "[erased]"
@@ -108,6 +114,9 @@ def erase_rows(
     """
     counts: dict[str, int] = {}
     object_ids = [str(i) for i in [*lead_ids, *contact_ids]]
+    # Emails their records caused (a reminder's copy to a staff member names them): read
+    # before the records go.
+    caused = caused_emails(lead_ids=lead_ids, contact_ids=contact_ids)
 
     for model, field in _referring(UsersLead):
         if model is Contact:
@@ -129,6 +138,8 @@ def erase_rows(
         counts[model._meta.label] = (
             model._base_manager.filter(addresses).delete()[0] if emails else 0
         )
+        if {"origin_label", "origin_id"} <= {f.name for f in model._meta.fields}:
+            counts[model._meta.label] += model._base_manager.filter(caused).delete()[0]
 
     # Import events and any other event metadata naming them (legacy records).
     scrubbed = 0

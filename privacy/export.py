@@ -4,8 +4,10 @@ Found generically: the leads with this email (or phone), every row of every mode
 key to one of those leads; the contacts (in the organizations the staff member may see) with
 this email or phone, every row of every model with a foreign key to one of those contacts (notes,
 appointments, messages, tasks, tags, integrations, enrollments, progress, converted leads,
-children); and emails addressed to them in any model with an EmailField named ``to`` (the
-outbox). A test enumerates the models that refer to a person and checks each is covered.
+children) and the rows under those records (an appointment's reminders); and emails addressed
+to them in any model with an EmailField named ``to`` (the outbox), or caused by their records (a
+reminder's copy to the appointment's owner). A test enumerates the models that refer to a
+person, or to a person's records, and checks each is covered.
 """
 
 from __future__ import annotations
@@ -49,6 +51,51 @@ def _mailbox_models() -> list[type[models.Model]]:
         model
         for model in apps.get_models()
         if any(isinstance(f, models.EmailField) and f.name == "to" for f in model._meta.fields)
+    ]
+
+
+def records_below(model: type[models.Model], rows) -> list[tuple[type[models.Model], Any]]:
+    """The rows under a person's records ``rows`` (of ``model``): every model with a foreign key
+    to ``model`` (an appointment's reminders), as (model, queryset). Contacts and leads
+    referring to a record are other people: they are found on their own, never from here."""
+    return [
+        (below, below._base_manager.filter(**{f"{field}__in": rows}))
+        for below, field in _referring(model)
+        if below not in (Contact, UsersLead)
+    ]
+
+
+def caused_emails(*, lead_ids: list, contact_ids: list) -> Q:
+    """The mailbox rows (``origin_label``/``origin_id``, the outbox) caused by the person's
+    records and the rows under them: a reminder's copy to a staff member names the person."""
+    caused = Q(pk__in=[])
+    # Only the kinds of record that ever caused an email are read (not every lead event).
+    labels = set()
+    for mailbox in _origin_mailbox_models():
+        labels |= set(
+            mailbox._base_manager.order_by().values_list("origin_label", flat=True).distinct()
+        )
+    for target, ids in ((UsersLead, lead_ids), (Contact, contact_ids)):
+        for model, field in _referring(target):
+            if model in (Contact, UsersLead):
+                continue
+            rows = model._base_manager.filter(**{f"{field}__in": ids})
+            for origin_model, queryset in [(model, rows), *records_below(model, rows)]:
+                if origin_model._meta.label_lower not in labels:
+                    continue
+                origin_ids = [str(pk) for pk in queryset.values_list("pk", flat=True)]
+                if origin_ids:
+                    caused |= Q(
+                        origin_label=origin_model._meta.label_lower, origin_id__in=origin_ids
+                    )
+    return caused
+
+
+def _origin_mailbox_models() -> list[type[models.Model]]:
+    return [
+        model
+        for model in _mailbox_models()
+        if {"origin_label", "origin_id"} <= {f.name for f in model._meta.fields}
     ]
 
 
@@ -100,9 +147,16 @@ def person_export(*, email: str | None = None, phone: str | None = None, user=No
     for model, field in _referring(Contact):
         rows = model._base_manager.filter(**{f"{field}__in": contact_ids})
         records.setdefault(model._meta.label, []).extend(_rows(rows))
-    if email:
-        for model in _mailbox_models():
-            rows = model._base_manager.filter(to__iexact=email.strip())
+        if model is not Contact and model is not UsersLead:
+            for below, below_rows in records_below(model, rows):
+                records.setdefault(below._meta.label, []).extend(_rows(below_rows))
+    caused = caused_emails(lead_ids=lead_ids, contact_ids=contact_ids)
+    for model in _mailbox_models():
+        wanted = Q(to__iexact=email.strip()) if email else Q(pk__in=[])
+        if model in _origin_mailbox_models():
+            wanted |= caused
+        rows = model._base_manager.filter(wanted).order_by("pk")
+        if email or rows.exists():
             records.setdefault(model._meta.label, []).extend(_rows(rows))
     document["counts"] = {label: len(rows) for label, rows in records.items()}
     return json.loads(json.dumps(document, cls=DjangoJSONEncoder))

@@ -321,6 +321,22 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
 OUTBOX_STUCK_MINUTES = env.float("OUTBOX_STUCK_MINUTES", default=5)
 # How often the beat runs the sweep (seconds).
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60)
+# --- Reminders (issue 18 item 5) ---
+# Appointments remind the contact and the owner this many minutes before they start
+# (comma-separated; empty: no appointment reminders). Rows hold the due times (crm/reminders).
+_reminder_minutes = env.str("APPOINTMENT_REMINDER_MINUTES", default="1440,60").strip()
+try:
+    APPOINTMENT_REMINDER_MINUTES = tuple(
+        sorted({int(part) for part in _reminder_minutes.split(",") if part.strip()}, reverse=True)
+    )
+except ValueError as _error:
+    raise ImproperlyConfigured(
+        "APPOINTMENT_REMINDER_MINUTES must be whole numbers of minutes, e.g. 1440,60."
+    ) from _error
+if any(minutes < 1 for minutes in APPOINTMENT_REMINDER_MINUTES):
+    raise ImproperlyConfigured("APPOINTMENT_REMINDER_MINUTES must be 1 minute or more each.")
+# How often the beat runs the reminders and the morning digests (seconds).
+REMINDER_CHECK_SECONDS = env.float("REMINDER_CHECK_SECONDS", default=60)
 # --- Privacy (issue 20) ---
 # Leads never converted and not seen for this many days are erased by the daily retention job
 # (privacy.lead_retention). Unset or empty: kept forever.

@@ -11,6 +11,7 @@ from django.utils.timezone import is_naive, now
 
 from crm.models import Appointment, Contact
 from crm.selectors import task_assignees_for
+from crm.services.reminders import appointment_reminders_arm, appointment_reminders_stop
 
 Status = Appointment.Status
 
@@ -79,7 +80,7 @@ def appointment_schedule(
     _check_times(start_time, end_time)
     _check_timezone(timezone)
     appointment_check_owner(owner=owner, organization_id=contact.organization_id)
-    return Appointment.objects.create(
+    appointment = Appointment.objects.create(
         organization_id=contact.organization_id,
         contact=contact,
         title=title,
@@ -92,6 +93,8 @@ def appointment_schedule(
         external_event_id=external_event_id.strip(),
         owner=owner,
     )
+    appointment_reminders_arm(appointment=appointment)
+    return appointment
 
 
 def appointment_check_update(*, appointment: Appointment, data: dict) -> dict:
@@ -128,7 +131,8 @@ def appointment_check_update(*, appointment: Appointment, data: dict) -> dict:
 def appointment_update(*, appointment: Appointment, data: dict) -> Appointment:
     """Change ``data``'s fields (``APPOINTMENT_UPDATABLE_FIELDS``) of ``appointment``.
 
-    New times reschedule it: only an upcoming (scheduled or confirmed) appointment moves.
+    New times reschedule it: only an upcoming (scheduled or confirmed) appointment moves, and a
+    new start re-arms its reminders.
     """
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     changes = appointment_check_update(appointment=appointment, data=data)
@@ -137,6 +141,8 @@ def appointment_update(*, appointment: Appointment, data: dict) -> Appointment:
     for field, value in changes.items():
         setattr(appointment, field, value)
     appointment.save(update_fields=[*changes, "updated_at"])
+    if "start_time" in changes:
+        appointment_reminders_arm(appointment=appointment)
     return appointment
 
 
@@ -163,8 +169,10 @@ def appointment_confirm(*, appointment: Appointment) -> Appointment:
 
 @transaction.atomic
 def appointment_cancel(*, appointment: Appointment) -> Appointment:
-    """Cancel an appointment that has not happened yet."""
-    return _transition(appointment, to=Status.CANCELLED, allowed_from=Appointment.UPCOMING)
+    """Cancel an appointment that has not happened yet; its reminders still to come stop."""
+    appointment = _transition(appointment, to=Status.CANCELLED, allowed_from=Appointment.UPCOMING)
+    appointment_reminders_stop(appointment=appointment)
+    return appointment
 
 
 @transaction.atomic

@@ -54,6 +54,9 @@ NOT_REACHABLE_BY_INPUT = {
     "early_access_requests_environment_valid",
     "contact_messages_environment_valid",
     "page_sessions_environment_valid",
+    # Reminders are armed and claimed by the services only (crm/services/reminders.py).
+    "crm_apptreminder_unique_appointment_minutes",
+    "crm_apptreminder_sent_at_iff_claimed",
 }
 
 
