@@ -1099,7 +1099,14 @@ class TaskAdmin(StaffPickerAdminMixin, ContactRecordAdmin):
     list_filter = ["status", TaskDueFilter, TaskAssigneeFilter, "priority", ORGANIZATION_FILTER]
     list_select_related = ["contact", "organization", "assignee"]
     search_fields = ["title", "contact__name"]
-    readonly_fields = ["organization", "status", "completed_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "organization",
+        "status",
+        "completed_at",
+        "due_reminder_for",
+        "created_at",
+        "updated_at",
+    ]
     actions = ["start", "complete", "cancel"]
     form = TaskAdminForm
     staff_picker_field = "assignee"

@@ -537,6 +537,11 @@ class Task(ContactRecord):
         related_name="crm_tasks",
     )
     completed_at = models.DateTimeField(null=True, blank=True)
+    # The due date its assignee was reminded of (crm/services/reminders.py): a task reminds once
+    # when it falls due, and again only if its due date moves.
+    due_reminder_for = models.DateTimeField(
+        "due reminder sent for", null=True, blank=True, editable=False
+    )
 
     objects = OrganizationScopedManager()
 
@@ -558,6 +563,12 @@ class Task(ContactRecord):
                 fields=["organization", "due_date"],
                 condition=models.Q(status__in=["PENDING", "IN_PROGRESS"]),
                 name="crm_task_org_due_open_idx",
+            ),
+            # The one-minute due reminders read open, assigned tasks that just fell due.
+            models.Index(
+                fields=["due_date"],
+                condition=models.Q(status__in=["PENDING", "IN_PROGRESS"], assignee__isnull=False),
+                name="crm_task_due_assigned_open_idx",
             ),
             # The admin list, soonest due first: for everyone and per organization.
             models.Index(fields=["due_date", "-created_at", "-id"], name="crm_task_due_idx"),

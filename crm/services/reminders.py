@@ -7,6 +7,10 @@ rows with ``SELECT ... FOR UPDATE SKIP LOCKED`` and flips each with a conditiona
 two workers or two scheduler ticks never send one reminder twice, and a rolled-back claim sends
 nothing. ``Appointment.reminder_sent`` becomes true once the mail server has accepted an email
 of the appointment's last reminder (outbox completion), and false again when it is moved.
+
+Tasks: an open task with an assignee reminds them once when it falls due. The marker is on the
+task (``due_reminder_for``: the due date they were reminded of), so a task whose due date moves,
+by whatever path, reminds again at its new time; the same claim pattern takes due tasks.
 """
 
 import logging
@@ -14,17 +18,22 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils.timezone import now
 
 from core.local_time import format_local, zone
-from crm.models import Appointment, AppointmentReminder
+from crm.models import Appointment, AppointmentReminder, Task
 from outbox.models import OutboxEmail
 from outbox.services import email_enqueue, email_withdraw
 
 logger = logging.getLogger("crm.reminders")
 
 APPOINTMENT_REMINDER_ORIGIN = "crm.appointmentreminder"
+TASK_REMINDER_ORIGIN = "crm.task"
+# A task that fell due longer ago than this before it could be reminded (the workers were down,
+# or it was assigned late) is left to the morning digest rather than reminded late.
+TASK_REMINDER_WINDOW = timedelta(days=1)
 
 Status = AppointmentReminder.Status
 
@@ -221,3 +230,68 @@ def appointment_reminder_email_finished(sender, email: OutboxEmail, **kwargs) ->
 def lead_time_words(minutes: int) -> str:
     """How staff read a lead time: "1 day before", "1 hour before"."""
     return f"{_lead_words(minutes)} before"
+
+
+# --- Tasks -------------------------------------------------------------------------------------
+
+
+def _task_due(current: datetime) -> Q:
+    """Open, assigned tasks that fell due (after they were created, within the window) and
+    whose assignee has not been reminded of this due date."""
+    return (
+        Q(
+            status__in=Task.OPEN,
+            assignee__isnull=False,
+            due_date__lte=current,
+            due_date__gt=current - TASK_REMINDER_WINDOW,
+        )
+        & Q(due_date__gt=F("created_at"))
+        & (Q(due_reminder_for__isnull=True) | ~Q(due_reminder_for=F("due_date")))
+    )
+
+
+def task_reminders_send_due(*, batch_size: int = 100) -> int:
+    """Claim every task that fell due (in batches, each one transaction) and remind its assignee
+    by email; return how many were claimed."""
+    claimed = 0
+    while True:
+        with transaction.atomic():
+            current = now()
+            batch = list(
+                Task.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("assignee", "contact", "organization")
+                .filter(_task_due(current))
+                .order_by("due_date", "pk")[:batch_size]
+            )
+            for task in batch:
+                claimed += _task_reminder_send(task, current)
+        if len(batch) < batch_size:
+            return claimed
+
+
+def _task_reminder_send(task: Task, current: datetime) -> int:
+    # The conditional UPDATE is the claim (and the marker): of two claimers, one moves it.
+    won = Task.objects.filter(_task_due(current), pk=task.pk).update(due_reminder_for=F("due_date"))
+    if not won:
+        return 0
+    assignee = task.assignee
+    if not (assignee.is_active and assignee.email):
+        logger.info("task %s fell due; its assignee has no email to remind", task.pk)
+        return 1
+    context = {
+        "task": task,
+        "contact": task.contact,
+        "organization": task.organization,
+        "assignee": assignee,
+        "due": format_local(task.due_date, zone()),
+    }
+    subject, body = render_email("crm/reminders/task_due.txt", context)
+    email_enqueue(
+        to=assignee.email,
+        subject=subject,
+        body=body,
+        origin_label=TASK_REMINDER_ORIGIN,
+        origin_id=task.pk,
+        dedup_key=f"{TASK_REMINDER_ORIGIN}:{task.pk}:due:{task.due_date.isoformat()}",
+    )
+    return 1
