@@ -34,3 +34,8 @@ def _schedule(sender: Celery, **kwargs) -> None:
         sender.signature("privacy.lead_retention"),
         name="lead retention",
     )
+    sender.add_periodic_task(
+        settings.STAFF_ALERT_DIGEST_SECONDS,
+        sender.signature("alerts.digest"),
+        name="staff alert digest",
+    )

@@ -1,4 +1,7 @@
-"""Demo lead-capture data, written through the same services as the public forms."""
+"""Demo lead-capture data, written through the same services as the public forms.
+
+Demo submissions pass ``notify=False``: they alert no staff and write no visitor email.
+"""
 
 import random
 from datetime import timedelta
@@ -47,12 +50,14 @@ def seed_leads() -> None:
         visitor_key=DEMO_VISITOR,
     )
     services.choices_submit(
+        notify=False,
         email="Priya.Nair@Example.com",
         intent=ChoiceIntent.INVEST,
         nps=9,
         visitor_key=DEMO_VISITOR,
     )
     services.early_access_request_create(
+        notify=False,
         email="priya.nair@example.com",
         name="Priya Nair",
         intent_level=IntentLevel.MEDIUM,
@@ -62,6 +67,7 @@ def seed_leads() -> None:
         visitor_key=DEMO_VISITOR,
     )
     message = services.contact_message_create(
+        notify=False,
         name="Priya Nair",
         email="  PRIYA.NAIR@example.com ",
         phone="+91 99000 12345",
@@ -71,18 +77,21 @@ def seed_leads() -> None:
     )
     services.contact_message_mark_responded(message=message, by="demo")
     services.choices_submit(
+        notify=False,
         email="arjun.k@example.com",
         name="Arjun Kapoor",
         intent=ChoiceIntent.LIST_PROPERTY,
         nps=6,
     )
     services.contact_message_create(
+        notify=False,
         name="Meera Iyer",
         email="meera.iyer@example.com",
         subject="Listing my flat",
         message="I own a 2BHK in Whitefield and want to list it. Whom do I talk to?",
     )
     services.early_access_request_create(
+        notify=False,
         email="sam.dsouza@example.com",
         name="Sam D'Souza",
         intent_level=IntentLevel.LOW,
@@ -176,6 +185,7 @@ def _submit_something(rng: random.Random, *, email: str, name: str, visitor_key:
     form = rng.choices(["choices", "early", "contact"], weights=[5, 4, 2])[0]
     if form == "choices":
         services.choices_submit(
+            notify=False,
             email=email,
             name=name if rng.random() < 0.6 else "",
             intent=rng.choice(ChoiceIntent.values),
@@ -184,6 +194,7 @@ def _submit_something(rng: random.Random, *, email: str, name: str, visitor_key:
         )
     elif form == "early":
         services.early_access_request_create(
+            notify=False,
             email=email,
             name=name,
             intent_level=rng.choice(IntentLevel.values),
@@ -194,6 +205,7 @@ def _submit_something(rng: random.Random, *, email: str, name: str, visitor_key:
         )
     else:
         message = services.contact_message_create(
+            notify=False,
             name=name,
             email=email,
             subject=rng.choice(["Minimum investment", "Site visit", "Returns so far"]),

@@ -4,7 +4,8 @@ A submission finds or creates its lead with one INSERT ... ON CONFLICT (email, e
 DO UPDATE that applies the merge rules and returns the row, so two visitors racing with one
 address end up on one lead and both submissions are kept. A submission is then three
 statements (the upsert, its own row, its event) between BEGIN and COMMIT, plus the page-session
-claim when the visitor brings a cookie.
+claim when the visitor brings a cookie, plus what it sets in motion (``notify``): a pending
+staff alert for a contact message, an early-access request or a new lead (alerts app).
 """
 
 from django.conf import settings
@@ -12,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 from django.utils import timezone
 
+from alerts.models import StaffAlert
+from alerts.services import staff_alert_create
 from leads import events
 from leads.environment import current_environment
 from leads.models import (
@@ -173,11 +176,13 @@ def choices_submit(
     name: str = "",
     visitor_key: str = "",
     client_source: str = "",
+    notify: bool = True,
 ) -> list[ChoicesResponse]:
     """Store one questionnaire: one ``choices_responses`` row per answer, on the lead.
 
     ``nps`` is optional (the live front-end may leave it out): no score, no ``nps`` row.
     ``client_source`` is what the submitting site says it is; it goes into the event.
+    A new lead alerts staff unless ``notify`` is false (demo data).
     """
     if intent not in ChoiceIntent.values:
         raise ValidationError({"intent": f"Unknown intent {intent!r}."})
@@ -198,6 +203,8 @@ def choices_submit(
     events.lead_choices_submitted_event(
         lead=lead, responses=responses, created=created, client_source=client_source
     )
+    if notify and created:
+        staff_alert_create(kind=StaffAlert.Kind.NEW_LEAD, lead=lead, new_lead=True)
     return responses
 
 
@@ -213,10 +220,12 @@ def early_access_request_create(
     notes: str = "",
     visitor_key: str = "",
     client_source: str = "",
+    notify: bool = True,
 ) -> EarlyAccessRequest:
     """Store an early-access request; the preferred property type goes into the event.
 
-    ``city`` is blank when the live front-end sends the request (its form has none).
+    ``city`` is blank when the live front-end sends the request (its form has none). Staff
+    are alerted unless ``notify`` is false (demo data).
     """
     if intent_level not in IntentLevel.values:
         raise ValidationError({"intent_level": f"Unknown intent {intent_level!r}."})
@@ -240,6 +249,10 @@ def early_access_request_create(
         created=created,
         client_source=client_source,
     )
+    if notify:
+        staff_alert_create(
+            kind=StaffAlert.Kind.EARLY_ACCESS, lead=lead, object_id=request.pk, new_lead=created
+        )
     return request
 
 
@@ -252,10 +265,12 @@ def contact_message_create(
     subject: str = "",
     phone: str = "",
     visitor_key: str = "",
+    notify: bool = True,
 ) -> ContactMessage:
     """Store a contact-us message; name and phone go on the lead, the text on the message.
 
-    ``subject`` is blank when the live front-end sends the message (its form has none).
+    ``subject`` is blank when the live front-end sends the message (its form has none). Staff
+    are alerted unless ``notify`` is false (demo data).
     """
     message = message.strip()
     if len(message) < CONTACT_MESSAGE_MIN_LENGTH:
@@ -268,6 +283,13 @@ def contact_message_create(
     )
     page_sessions_attribute(lead=lead, visitor_key=visitor_key)
     events.lead_contact_message_sent_event(lead=lead, message=contact_message, created=created)
+    if notify:
+        staff_alert_create(
+            kind=StaffAlert.Kind.CONTACT_MESSAGE,
+            lead=lead,
+            object_id=contact_message.pk,
+            new_lead=created,
+        )
     return contact_message
 
 

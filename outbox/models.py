@@ -14,6 +14,8 @@ class OutboxEmail(models.Model):
     to = models.EmailField(max_length=254)
     subject = models.CharField(max_length=255)
     body = models.TextField()
+    # Optional HTML alternative of ``body`` (the plain text is always sent).
+    html_body = models.TextField(blank=True, default="", db_default="")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=now)

@@ -21,6 +21,7 @@ def email_enqueue(
     to: str,
     subject: str,
     body: str,
+    html_body: str = "",
     origin_label: str = "",
     origin_id: str | int | None = None,
     dedup_key: str | None = None,
@@ -30,22 +31,28 @@ def email_enqueue(
     With a `dedup_key` already used, nothing is written and None comes back. If the broker
     cannot be reached at commit, the row stays PENDING and the sweep sends it.
     """
-    if dedup_key is not None and OutboxEmail.objects.filter(dedup_key=dedup_key).exists():
-        return None
-    try:
-        with transaction.atomic():
-            email = OutboxEmail.objects.create(
-                to=to,
-                subject=subject[:255],
-                body=body,
-                origin_label=origin_label,
-                origin_id=None if origin_id is None else str(origin_id),
-                dedup_key=dedup_key,
-            )
-    except IntegrityError:
-        if dedup_key is not None:  # a concurrent enqueue with the same key won
+    row = OutboxEmail(
+        to=to,
+        subject=subject[:255],
+        body=body,
+        html_body=html_body,
+        origin_label=origin_label,
+        origin_id=None if origin_id is None else str(origin_id),
+        dedup_key=dedup_key,
+    )
+    if dedup_key is None:
+        # Nothing to collide with: no savepoint (a public form's submission writes this).
+        row.save(force_insert=True)
+        email = row
+    else:
+        if OutboxEmail.objects.filter(dedup_key=dedup_key).exists():
             return None
-        raise
+        try:
+            with transaction.atomic():
+                row.save(force_insert=True)
+                email = row
+        except IntegrityError:  # a concurrent enqueue with the same key won
+            return None
     transaction.on_commit(lambda: publish(email.pk))
     return email
 

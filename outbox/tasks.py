@@ -5,7 +5,7 @@ import smtplib
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 
 from outbox import selectors, services
 from outbox.models import OutboxEmail
@@ -24,13 +24,16 @@ def smtp_code(exc: Exception) -> int | None:
 
 
 def deliver(email: OutboxEmail) -> None:
-    EmailMessage(
+    message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
         headers={"X-Outbox-Id": str(email.pk)},
-    ).send(fail_silently=False)
+    )
+    if email.html_body:
+        message.attach_alternative(email.html_body, "text/html")
+    message.send(fail_silently=False)
 
 
 @shared_task(name="outbox.send_email")

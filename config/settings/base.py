@@ -354,3 +354,15 @@ PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="").strip() or 
 # stored in every form submission's event. Not from the environment: change it in the same
 # commit as the wording.
 PRIVACY_NOTICE_VERSION = "2026-12-04"
+# --- Staff alerts and visitor auto-replies (issue 18, item 4) ---
+INSTALLED_APPS += ["alerts"]
+# Who gets the staff digest of new leads, contact messages and early-access requests
+# (comma-separated). Empty: the active members of Sales and Support who have an email.
+STAFF_ALERT_EMAILS = [address for address in env.list("STAFF_ALERT_EMAILS", default=[]) if address]
+# How often the beat gathers the pending alerts into one digest per recipient (seconds).
+STAFF_ALERT_DIGEST_SECONDS = env.float("STAFF_ALERT_DIGEST_SECONDS", default=60)
+# The site's address as staff reach it, for the admin links in emails (no trailing slash).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# A short confirmation to visitors who send a contact message or request early access (at most
+# one per address per day).
+VISITOR_AUTO_REPLY = env.bool("VISITOR_AUTO_REPLY", default=True)

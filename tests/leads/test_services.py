@@ -200,30 +200,38 @@ def test_services_refuse_bad_input_and_write_nothing(call, field):
 #   INSERT INTO lead_events
 #   COMMIT (RELEASE SAVEPOINT)
 SUBMISSION_STATEMENTS = 5
+# What it sets in motion (alerts app): INSERT INTO staff_alerts, for a contact message, an
+# early-access request, or a questionnaire that made a new lead.
+ALERT_STATEMENTS = 1
 SUBMISSIONS = [
-    lambda email: services.choices_submit(email=email, intent="invest", nps=4, name="Ravi"),
-    lambda email: services.early_access_request_create(
-        email=email, intent_level="HIGH", investment_range="BELOW_10K"
+    lambda email, **kw: services.choices_submit(
+        email=email, intent="invest", nps=4, name="Ravi", **kw
     ),
-    lambda email: services.contact_message_create(
-        name="Ravi", email=email, message="Please call me back."
+    lambda email, **kw: services.early_access_request_create(
+        email=email, intent_level="HIGH", investment_range="BELOW_10K", **kw
+    ),
+    lambda email, **kw: services.contact_message_create(
+        name="Ravi", email=email, message="Please call me back.", **kw
     ),
 ]
 
 
 @pytest.mark.parametrize("submit", SUBMISSIONS)
-def test_a_submission_is_at_most_five_statements_new_and_returning(
+def test_a_submission_is_at_most_five_statements_and_its_alert_new_and_returning(
     submit, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(SUBMISSION_STATEMENTS):
+    with django_assert_max_num_queries(SUBMISSION_STATEMENTS + ALERT_STATEMENTS):
         submit("ravi@example.com")
-    with django_assert_max_num_queries(SUBMISSION_STATEMENTS):
+    with django_assert_max_num_queries(SUBMISSION_STATEMENTS + ALERT_STATEMENTS):
         submit("  RAVI@example.com")
+    with django_assert_max_num_queries(SUBMISSION_STATEMENTS):
+        submit("ravi@example.com", notify=False)
 
     assert UsersLead.objects.count() == 1
-    assert LeadEvent.objects.count() == 2
+    assert LeadEvent.objects.count() == 3
     assert [e.metadata["new_lead"] for e in LeadEvent.objects.order_by("created_at")] == [
         True,
+        False,
         False,
     ]
 
@@ -232,7 +240,7 @@ def test_without_a_visitor_key_no_page_session_is_queried(django_assert_num_quer
     services.page_session_record(page="/?utm_source=ig", utm_source="ig", visitor_key="v1")
 
     with django_assert_num_queries(SUBMISSION_STATEMENTS):
-        services.choices_submit(email="p@example.com", intent="invest", nps=3)
+        services.choices_submit(email="p@example.com", intent="invest", nps=3, notify=False)
 
     assert PageSession.objects.get().lead is None
 

@@ -1,0 +1,53 @@
+"""The alerts app's tables hold personal data: privacy's export and erasure cover them.
+
+Privacy finds tables generically: a foreign key to a lead or a contact, or an EmailField named
+``to`` (an address written to). Every alerts model must be found one of those ways.
+"""
+
+import pytest
+from django.apps import apps
+
+from alerts.models import StaffAlert
+from leads import services as leads_services
+from leads.models import UsersLead
+from privacy.erase import person_erase
+from privacy.export import _mailbox_models, _referring, person_export
+
+pytestmark = pytest.mark.django_db
+
+EMAIL = "meera.alerts@example.com"
+
+
+def submit(email: str = EMAIL) -> None:
+    leads_services.contact_message_create(
+        name="Meera", email=email, message="Please call me about the Baner project."
+    )
+    leads_services.early_access_request_create(
+        email=email, intent_level="HIGH", investment_range="BELOW_10K"
+    )
+
+
+def test_every_alerts_model_is_found_by_privacy():
+    found = {model for model, _ in _referring(UsersLead)} | set(_mailbox_models())
+
+    missing = [
+        model._meta.label
+        for model in apps.get_app_config("alerts").get_models()
+        if model not in found
+    ]
+
+    assert missing == []
+
+
+def test_export_lists_and_erase_deletes_the_persons_alerts():
+    submit()
+    submit(email="someone.else@example.com")
+
+    document = person_export(email=EMAIL)
+    assert document["counts"]["alerts.StaffAlert"] == 2
+
+    request = person_erase(email=EMAIL)
+
+    assert request.counts["alerts.StaffAlert"] == 2
+    assert not StaffAlert.objects.filter(lead__email=EMAIL).exists()
+    assert StaffAlert.objects.filter(lead__email="someone.else@example.com").count() == 2
