@@ -1,11 +1,28 @@
 """The staff admin site: Django's, with the dashboard on its index page."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import admin
 from django.contrib.contenttypes import views as contenttype_views
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+
+
+@dataclass(frozen=True)
+class AppPage:
+    """A page of an app that is not a model's list (the appointment calendar): listed with the
+    app's models, after the model ``after``, in the index and the navigation sidebar, to those
+    ``visible(request)`` lets see it."""
+
+    app_label: str
+    name: str
+    object_name: str
+    url_name: str
+    after: str
+    visible: Callable
 
 
 class StaffAdminSite(admin.AdminSite):
@@ -13,6 +30,39 @@ class StaffAdminSite(admin.AdminSite):
     site_title = "Staff admin"
     index_title = "Dashboard"
     index_template = "admin/dashboard.html"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._app_pages: list[AppPage] = []
+
+    def register_app_page(self, page: AppPage) -> None:
+        """List ``page`` with its app's models (an app's admin.py calls this once)."""
+        if page not in self._app_pages:
+            self._app_pages.append(page)
+
+    def get_app_list(self, request, app_label=None):
+        app_list = super().get_app_list(request, app_label)
+        for page in self._app_pages:
+            app = next((app for app in app_list if app["app_label"] == page.app_label), None)
+            if app is None or not page.visible(request):
+                continue
+            models = app["models"]
+            position = next(
+                (i + 1 for i, model in enumerate(models) if model["object_name"] == page.after),
+                len(models),
+            )
+            models.insert(
+                position,
+                {
+                    "name": page.name,
+                    "object_name": page.object_name,
+                    "perms": {"view": True},
+                    "admin_url": reverse(page.url_name, current_app=self.name),
+                    "add_url": None,
+                    "view_only": True,
+                },
+            )
+        return app_list
 
     def index(self, request, extra_context=None):
         # Imported here: this module loads with the app registry, before any model can.

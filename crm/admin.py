@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
@@ -12,12 +12,13 @@ from django.utils import timezone
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
+from core.admin_site import AppPage
 from core.exports import ColumnsExportForm, stream_csv_response, stream_xlsx_response
 from core.json_safety import JSON_FORMFIELD_OVERRIDES
 from core.local_time import format_local, zone
 from core.paginator import EstimatedCountPaginator
 from core.search import PhoneDigitsSearchMixin
-from crm import selectors, services
+from crm import appointment_calendar, selectors, services
 from crm.admin_scoping import OrganizationScopedAdminMixin, ScopedRelatedFieldListFilter
 from crm.forms import (
     AppointmentAdminForm,
@@ -583,6 +584,11 @@ class ContactAdmin(PhoneDigitsSearchMixin, ImportExportMixin, WorkspaceAdmin):
                 else None
             ),
             "task_url": reverse("admin:crm_contact_add_task", args=[quote(contact.pk)]),
+            "appointment_url": (
+                appointment_calendar.contact_appointment_add_url(contact)
+                if user.has_perm("crm.add_appointment")
+                else None
+            ),
             "email_form": (
                 ContactEmailForm() if user.has_perm("crm.add_message") and contact.email else None
             ),
@@ -1032,6 +1038,147 @@ class AppointmentAdmin(StaffPickerAdminMixin, ContactRecordAdmin):
     staff_picker_field = "owner"
     inlines = [AppointmentReminderInline]
 
+    def get_urls(self):
+        return [
+            path(
+                "calendar/",
+                self.admin_site.admin_view(self.calendar_view),
+                name="crm_appointment_calendar",
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_changeform_initial_data(self, request):
+        # The calendar's and the contact page's "add appointment" links prefill the start (with
+        # its UTC offset), the duration, the contact and its time zone; a value that is not
+        # understood, or a contact the user may not see, is left out rather than failing.
+        initial = super().get_changeform_initial_data(request)
+        initial.pop("start_time", None)
+        initial.pop("end_time", None)
+        initial.pop("duration", None)
+        initial.update(appointment_calendar.prefilled_times(request.GET))
+        contact_id = initial.pop("contact", None)
+        if contact_id:
+            contact = self._visible_contact(request, contact_id)
+            if contact is not None:
+                initial["contact"] = contact.pk
+        if "timezone" in initial and not appointment_calendar.known_zone(initial["timezone"]):
+            del initial["timezone"]
+        return initial
+
+    def _visible_contact(self, request, contact_id) -> Contact | None:
+        try:
+            return Contact.objects.for_user(request.user).filter(pk=contact_id).first()
+        except (ValidationError, ValueError):
+            return None
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if request.method == "GET":
+            self._explain_prefilled_start(request)
+        return super().add_view(request, form_url, extra_context)
+
+    def _explain_prefilled_start(self, request) -> None:
+        """Say on which clocks a start prefilled for another time zone was 09:00."""
+        zone = appointment_calendar.known_zone(request.GET.get("timezone", ""))
+        start = appointment_calendar.prefilled_times(request.GET).get("start_time")
+        here = timezone.get_current_timezone()
+        if zone is None or start is None or zone.key == timezone.get_current_timezone_name():
+            return
+        there = timezone.localtime(start, zone)
+        self.message_user(
+            request,
+            f"The start is {there:%H:%M} on {there:%a} {there.day} {there:%b %Y} in {zone.key} (the contact's "
+            f"time zone), shown below on this admin's clocks ({here.key}): "
+            f"{timezone.localtime(start, here):%H:%M}.",
+            messages.INFO,
+        )
+
+    def calendar_view(self, request):
+        """A week or a month of appointments, by owner and organization, in the user's scope."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        user = request.user
+        zone = timezone.get_current_timezone()
+        today = timezone.localdate()
+        owners = list(
+            selectors.task_assignees(organization_ids=organization_ids_for(user)).only(
+                "pk", "username", "first_name", "last_name"
+            )
+        )
+        organizations = list(Organization.objects.for_user(user).order_by("name").only("name"))
+        query = appointment_calendar.parse_calendar_query(
+            request.GET,
+            today=today,
+            owner_ids={str(owner.pk) for owner in owners},
+            organization_ids={str(organization.pk) for organization in organizations},
+        )
+        first, end = appointment_calendar.period_days(query.view, query.day)
+        owner = query.owner
+        if owner == appointment_calendar.ME:
+            owner = user.pk
+        elif owner not in (selectors.ANY_OWNER, selectors.NO_OWNER):
+            owner = int(owner)
+        appointments = selectors.appointment_calendar(
+            user=user,
+            start=appointment_calendar.at(first, time.min, zone),
+            end=appointment_calendar.at(end, time.min, zone),
+            owner=owner,
+            organization_id=query.organization or None,
+            limit=selectors.CALENDAR_LIMIT,
+        )
+        more = len(appointments) > selectors.CALENDAR_LIMIT
+        calendar_url = reverse("admin:crm_appointment_calendar")
+
+        def add_url(day):
+            start = appointment_calendar.at(day, appointment_calendar.DEFAULT_START, zone)
+            return appointment_calendar.appointment_add_url(start=start)
+
+        def week_url(day):
+            return calendar_url + query.params(view=appointment_calendar.WEEK, day=day)
+
+        days = appointment_calendar.calendar_days(
+            view=query.view,
+            day=query.day,
+            today=today,
+            appointments=appointments[: selectors.CALENDAR_LIMIT],
+            zone=zone,
+            add_url=add_url if self.has_add_permission(request) else None,
+            week_url=week_url,
+        )
+        previous, following = appointment_calendar.neighbours(query.view, query.day)
+        if query.view == appointment_calendar.MONTH:
+            title = f"Appointments: {query.day:%B %Y}"
+        else:
+            title = f"Appointments: week of {first:%a} {first.day} {first:%b %Y}"
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "query": query,
+            "days": days,
+            "weeks": appointment_calendar.weeks(days),
+            "weekdays": [day.day for day in days[:7]],
+            "is_month": query.view == appointment_calendar.MONTH,
+            "zone_name": timezone.get_current_timezone_name(),
+            "owners": owners,
+            "organizations": organizations,
+            "more": more,
+            "limit": selectors.CALENDAR_LIMIT,
+            "links": {
+                "previous": calendar_url + query.params(day=previous)
+                if appointment_calendar.in_range(previous)
+                else "",
+                "next": calendar_url + query.params(day=following)
+                if appointment_calendar.in_range(following)
+                else "",
+                "today": calendar_url + query.params(day=None),
+                "week": calendar_url + query.params(view=appointment_calendar.WEEK),
+                "month": calendar_url + query.params(view=appointment_calendar.MONTH),
+                "list": reverse("admin:crm_appointment_changelist"),
+            },
+        }
+        return TemplateResponse(request, "admin/crm/appointment/calendar.html", context)
+
     def get_readonly_fields(self, request, obj=None):
         # An appointment stays with its contact (and so its organization and owner rule).
         readonly = super().get_readonly_fields(request, obj)
@@ -1076,6 +1223,21 @@ class AppointmentAdmin(StaffPickerAdminMixin, ContactRecordAdmin):
         _run_service(
             self, request, queryset, services.appointment_complete, "appointment", "completed"
         )
+
+
+# The calendar is listed under CRM after the appointments, to whoever may see them.
+admin.site.register_app_page(
+    AppPage(
+        app_label="crm",
+        name="Appointment calendar",
+        object_name="AppointmentCalendar",
+        url_name="admin:crm_appointment_calendar",
+        after="Appointment",
+        visible=lambda request: admin.site.get_model_admin(Appointment).has_view_permission(
+            request
+        ),
+    )
+)
 
 
 @admin.register(Message)

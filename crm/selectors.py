@@ -97,6 +97,44 @@ def task_assignees_for(*, organization_id) -> QuerySet:
     return task_assignees(organization_ids=[organization_id])
 
 
+# The most appointments one calendar page lists (a month of a busy organization stays one
+# bounded read); the page says so when there are more.
+CALENDAR_LIMIT = 500
+
+# ``owner`` of ``appointment_calendar``: every owner, or only appointments nobody owns.
+ANY_OWNER = "anyone"
+NO_OWNER = "none"
+
+
+def appointment_calendar(
+    *,
+    user,
+    start: datetime,
+    end: datetime,
+    owner: int | str = ANY_OWNER,
+    organization_id=None,
+    limit: int = CALENDAR_LIMIT,
+) -> list[Appointment]:
+    """Return the appointments ``user`` may see that start in [``start``, ``end``), in time
+    order, with their contact, owner and organization: one query whatever the range holds.
+
+    ``owner`` is a user id, ``ANY_OWNER`` or ``NO_OWNER``; ``organization_id`` narrows to one
+    organization (within the user's scope, never beyond it). At most ``limit + 1`` rows come
+    back, so a caller can tell that there were more than ``limit``.
+    """
+    appointments = Appointment.objects.for_user(user).filter(
+        start_time__gte=start, start_time__lt=end
+    )
+    if owner == NO_OWNER:
+        appointments = appointments.filter(owner__isnull=True)
+    elif owner != ANY_OWNER:
+        appointments = appointments.filter(owner_id=owner)
+    if organization_id is not None:
+        appointments = appointments.filter(organization_id=organization_id)
+    appointments = appointments.select_related("contact", "owner", "organization")
+    return list(appointments.order_by("start_time", "pk")[: limit + 1])
+
+
 def contact_email_collisions() -> list[dict]:
     """Contacts of one organization whose emails are one address in different letter case.
 
