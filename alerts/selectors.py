@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +15,8 @@ from alerts.models import StaffAlert
 from core.emails import normalize_email
 from core.roles import SALES, SUPPORT
 
+# The outbox's origin_label of the staff digests.
+DIGEST_ORIGIN = "alerts.digest"
 # Groups whose active members get the digest when STAFF_ALERT_EMAILS is empty.
 ALERTED_GROUPS = (SALES, SUPPORT)
 MESSAGE_EXCERPT_LENGTH = 300
@@ -33,6 +36,20 @@ def staff_alert_recipients() -> list[str]:
         )
         addresses = [normalize_email(address) for address in addresses]
     return sorted({address for address in addresses if address})
+
+
+def digest_emails_listing(lead_ids: list) -> Q:
+    """The outbox's staff digests that listed one of these leads (by their alerts' digest).
+
+    A digest names several visitors: erasing one of them deletes the whole email from the
+    outbox (the copy staff already received is theirs, like any email sent).
+    """
+    keys = (
+        StaffAlert.objects.filter(lead_id__in=lead_ids, digest_key__isnull=False)
+        .values_list("digest_key", flat=True)
+        .distinct()
+    )
+    return Q(origin_label=DIGEST_ORIGIN, origin_id__in=[str(key) for key in keys])
 
 
 def admin_url(name: str, *args, query: str = "") -> str:

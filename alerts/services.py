@@ -19,12 +19,12 @@ from django.utils import timezone
 
 from alerts.models import StaffAlert
 from alerts.rendering import email_render
-from alerts.selectors import admin_url, alert_lines, staff_alert_recipients
+from alerts.selectors import DIGEST_ORIGIN, admin_url, alert_lines, staff_alert_recipients
+from outbox.models import OutboxEmail
 from outbox.services import email_enqueue
 
 logger = logging.getLogger("alerts")
 
-DIGEST_ORIGIN = "alerts.digest"
 # Alerts one digest claims at most (the rest wait for the next minute) and lists one by one.
 DIGEST_MAX_ALERTS = 5000
 DIGEST_LISTED = 50
@@ -100,6 +100,15 @@ def staff_alerts_digest(*, limit: int = DIGEST_MAX_ALERTS) -> int:
 
 
 def alerts_prune() -> int:
-    """Delete digested alerts older than DIGESTED_KEEP; return how many."""
-    deleted, _ = StaffAlert.objects.filter(digested_at__lt=timezone.now() - DIGESTED_KEPT).delete()
+    """Delete digested alerts older than DIGESTED_KEPT, with their digests' outbox rows once
+    those are sent or failed (a digest names visitors: it is kept no longer than the alerts that
+    let an erasure find it); return how many alerts went."""
+    old = StaffAlert.objects.filter(digested_at__lt=timezone.now() - DIGESTED_KEPT)
+    keys = [str(key) for key in old.values_list("digest_key", flat=True).distinct()]
+    OutboxEmail.objects.filter(
+        origin_label=DIGEST_ORIGIN,
+        origin_id__in=keys,
+        status__in=[OutboxEmail.Status.SENT, OutboxEmail.Status.FAILED],
+    ).delete()
+    deleted, _ = old.delete()
     return deleted

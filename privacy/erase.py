@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.timezone import now
 
+from alerts.selectors import digest_emails_listing
 from crm.models import Contact
 from leads.models import LeadEvent, UsersLead
 from privacy.export import (
@@ -117,6 +118,8 @@ def erase_rows(
     # Emails their records caused (a reminder's copy to a staff member names them): read
     # before the records go.
     caused = caused_emails(lead_ids=lead_ids, contact_ids=contact_ids)
+    # Staff digests that listed their leads (alerts): found through the alerts, read first too.
+    caused |= digest_emails_listing(lead_ids)
 
     for model, field in _referring(UsersLead):
         if model is Contact:

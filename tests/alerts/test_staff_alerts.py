@@ -273,3 +273,24 @@ def test_two_digests_at_once_never_claim_one_alert(postgres_only, staff_team):
         for email in OutboxEmail.objects.filter(origin_label=DIGEST, to=staff_team[0])
     ]
     assert sum(totals) == 300
+
+
+def test_pruning_old_alerts_takes_their_sent_digests_from_the_outbox(staff_team):
+    from datetime import timedelta
+
+    from django.utils.timezone import now
+
+    contact()
+    services.staff_alerts_digest()
+    old_key = str(StaffAlert.objects.get().digest_key)
+    early_access()
+    services.staff_alerts_digest()
+    OutboxEmail.objects.update(status=OutboxEmail.Status.SENT)
+    StaffAlert.objects.filter(kind=StaffAlert.Kind.CONTACT_MESSAGE).update(
+        digested_at=now() - timedelta(days=8)
+    )
+
+    assert services.alerts_prune() == 1
+
+    assert not OutboxEmail.objects.filter(origin_id=old_key).exists()
+    assert OutboxEmail.objects.filter(origin_label=DIGEST).count() == len(staff_team)

@@ -51,3 +51,23 @@ def test_export_lists_and_erase_deletes_the_persons_alerts():
     assert request.counts["alerts.StaffAlert"] == 2
     assert not StaffAlert.objects.filter(lead__email=EMAIL).exists()
     assert StaffAlert.objects.filter(lead__email="someone.else@example.com").count() == 2
+
+
+def test_erasing_a_person_deletes_the_staff_digests_that_listed_them(settings):
+    from alerts.services import staff_alerts_digest
+    from outbox.models import OutboxEmail
+
+    settings.STAFF_ALERT_EMAILS = ["staff@example.com"]
+    settings.VISITOR_AUTO_REPLY = False
+    submit()
+    submit(email="someone.else@example.com")
+    staff_alerts_digest()  # one digest listing both
+    submit(email="third@example.com")
+    staff_alerts_digest()  # one listing only the third
+    assert OutboxEmail.objects.filter(origin_label="alerts.digest").count() == 2
+
+    person_erase(email=EMAIL)
+
+    (kept,) = OutboxEmail.objects.filter(origin_label="alerts.digest")
+    assert "third@example.com" in kept.body
+    assert not OutboxEmail.objects.filter(body__icontains=EMAIL).exists()
