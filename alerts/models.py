@@ -54,3 +54,36 @@ class StaffAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class VisitorAutoReply(models.Model):
+    """One confirmation sent to one address on one day: the unique pair keeps it to one."""
+
+    class Kind(models.TextChoices):
+        CONTACT_MESSAGE = "CONTACT_MESSAGE", "Contact message"
+        EARLY_ACCESS = "EARLY_ACCESS", "Early-access request"
+
+    # The visitor's address, normalized. Named ``to`` like the outbox's: privacy's export and
+    # erasure find every table with an EmailField ``to``.
+    to = models.EmailField(max_length=254)
+    # The calendar day in TIME_ZONE.
+    day = models.DateField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "visitor_auto_replies"
+        verbose_name = "visitor auto-reply"
+        verbose_name_plural = "visitor auto-replies"
+        ordering = ["-day", "to"]
+        indexes = [models.Index(fields=["day"], name="visitor_auto_replies_day_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["to", "day"], name="visitor_auto_replies_to_day_uniq"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["CONTACT_MESSAGE", "EARLY_ACCESS"]),
+                name="visitor_auto_replies_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to} on {self.day}"

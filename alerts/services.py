@@ -1,10 +1,16 @@
-"""Writes for staff alerts (and, below, visitor auto-replies).
+"""Writes for staff alerts and visitor auto-replies.
 
 A submission writes one ``StaffAlert`` row in its own transaction (``staff_alert_create``),
 so a rolled-back submission alerts nobody. Every minute the digest task claims the pending rows
 (``SELECT ... FOR UPDATE SKIP LOCKED``, then a conditional ``UPDATE``) and, in the same
 transaction, writes one digest email per recipient into the outbox: a burst of 500 submissions
 makes one email per recipient per minute, and a row is never in two digests.
+
+A contact message or an early-access request also writes the visitor's confirmation into the
+outbox in its transaction (``visitor_auto_reply_enqueue``), at most one per address and day:
+one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` into ``visitor_auto_replies`` (unique on
+address and day) decides, never a look-then-insert, so two submissions racing with one address
+send one confirmation.
 """
 
 from __future__ import annotations
@@ -14,17 +20,20 @@ import uuid
 from collections import Counter
 from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connections, router, transaction
 from django.utils import timezone
 
-from alerts.models import StaffAlert
+from alerts.models import StaffAlert, VisitorAutoReply
 from alerts.rendering import email_render
 from alerts.selectors import DIGEST_ORIGIN, admin_url, alert_lines, staff_alert_recipients
+from core.emails import normalize_email
 from outbox.models import OutboxEmail
 from outbox.services import email_enqueue
 
 logger = logging.getLogger("alerts")
 
+AUTO_REPLY_ORIGIN = "alerts.auto_reply"
 # Alerts one digest claims at most (the rest wait for the next minute) and lists one by one.
 DIGEST_MAX_ALERTS = 5000
 DIGEST_LISTED = 50
@@ -99,10 +108,77 @@ def staff_alerts_digest(*, limit: int = DIGEST_MAX_ALERTS) -> int:
     return len(recipients)
 
 
+# --- Visitor auto-replies ---------------------------------------------------------------------
+
+AUTO_REPLY_TEMPLATES = {
+    VisitorAutoReply.Kind.CONTACT_MESSAGE: "visitor_contact_reply",
+    VisitorAutoReply.Kind.EARLY_ACCESS: "visitor_early_access_reply",
+}
+_AUTO_REPLY_FIELDS = ("to", "day", "kind", "created_at")
+
+
+def _auto_reply_claim_sql(connection) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field) for field in _AUTO_REPLY_FIELDS)
+    return (
+        f"INSERT INTO {quote(VisitorAutoReply._meta.db_table)} ({columns}) "
+        f"VALUES (%s, %s, %s, %s) ON CONFLICT ({quote('to')}, {quote('day')}) DO NOTHING "
+        f"RETURNING {quote('id')}"
+    )
+
+
+def visitor_auto_reply_claim(*, email: str, kind: str) -> int | None:
+    """Take today's one confirmation for ``email``: its row's id, or None if already taken.
+
+    One statement. On PostgreSQL a concurrent submission with the same address waits for the
+    first one's transaction: if that commits, this one finds the day taken; if it rolls back,
+    this one takes it.
+    """
+    connection = connections[router.db_for_write(VisitorAutoReply)]
+    at = timezone.now()
+    row = VisitorAutoReply(
+        to=normalize_email(email), day=timezone.localdate(at), kind=kind, created_at=at
+    )
+    params = [
+        VisitorAutoReply._meta.get_field(field).get_db_prep_save(getattr(row, field), connection)
+        for field in _AUTO_REPLY_FIELDS
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_auto_reply_claim_sql(connection), params)
+        taken = cursor.fetchone()
+    return None if taken is None else taken[0]
+
+
+def visitor_auto_reply_enqueue(*, email: str, kind: str) -> OutboxEmail | None:
+    """Write the visitor's confirmation into the outbox, in the caller's transaction.
+
+    Nothing when VISITOR_AUTO_REPLY is off or ``email`` had its confirmation today. The email
+    repeats nothing the visitor typed, so the form cannot carry a message to someone else.
+    """
+    if not settings.VISITOR_AUTO_REPLY:
+        return None
+    claim = visitor_auto_reply_claim(email=email, kind=kind)
+    if claim is None:
+        return None
+    email_text = email_render(AUTO_REPLY_TEMPLATES[kind], {})
+    return email_enqueue(
+        to=normalize_email(email),
+        subject=email_text.subject,
+        body=email_text.body,
+        html_body=email_text.html_body,
+        origin_label=AUTO_REPLY_ORIGIN,
+        origin_id=claim,
+    )
+
+
+# --- Housekeeping ------------------------------------------------------------------------------
+
+
 def alerts_prune() -> int:
     """Delete digested alerts older than DIGESTED_KEPT, with their digests' outbox rows once
     those are sent or failed (a digest names visitors: it is kept no longer than the alerts that
-    let an erasure find it); return how many alerts went."""
+    let an erasure find it), and the auto-reply rows of days before yesterday (they only serve
+    today's limit); return how many alerts and auto-reply rows went."""
     old = StaffAlert.objects.filter(digested_at__lt=timezone.now() - DIGESTED_KEPT)
     keys = [str(key) for key in old.values_list("digest_key", flat=True).distinct()]
     OutboxEmail.objects.filter(
@@ -110,5 +186,8 @@ def alerts_prune() -> int:
         origin_id__in=keys,
         status__in=[OutboxEmail.Status.SENT, OutboxEmail.Status.FAILED],
     ).delete()
-    deleted, _ = old.delete()
-    return deleted
+    alerts, _ = old.delete()
+    replies, _ = VisitorAutoReply.objects.filter(
+        day__lt=timezone.localdate() - timedelta(days=1)
+    ).delete()
+    return alerts + replies

@@ -5,7 +5,8 @@ DO UPDATE that applies the merge rules and returns the row, so two visitors raci
 address end up on one lead and both submissions are kept. A submission is then three
 statements (the upsert, its own row, its event) between BEGIN and COMMIT, plus the page-session
 claim when the visitor brings a cookie, plus what it sets in motion (``notify``): a pending
-staff alert for a contact message, an early-access request or a new lead (alerts app).
+staff alert for a contact message, an early-access request or a new lead, and the visitor's
+confirmation email for the first two (alerts app).
 """
 
 from django.conf import settings
@@ -13,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
 from django.utils import timezone
 
-from alerts.models import StaffAlert
-from alerts.services import staff_alert_create
+from alerts.models import StaffAlert, VisitorAutoReply
+from alerts.services import staff_alert_create, visitor_auto_reply_enqueue
 from leads import events
 from leads.environment import current_environment
 from leads.models import (
@@ -225,7 +226,7 @@ def early_access_request_create(
     """Store an early-access request; the preferred property type goes into the event.
 
     ``city`` is blank when the live front-end sends the request (its form has none). Staff
-    are alerted unless ``notify`` is false (demo data).
+    are alerted and the visitor gets a confirmation unless ``notify`` is false (demo data).
     """
     if intent_level not in IntentLevel.values:
         raise ValidationError({"intent_level": f"Unknown intent {intent_level!r}."})
@@ -253,6 +254,7 @@ def early_access_request_create(
         staff_alert_create(
             kind=StaffAlert.Kind.EARLY_ACCESS, lead=lead, object_id=request.pk, new_lead=created
         )
+        visitor_auto_reply_enqueue(email=lead.email, kind=VisitorAutoReply.Kind.EARLY_ACCESS)
     return request
 
 
@@ -270,7 +272,7 @@ def contact_message_create(
     """Store a contact-us message; name and phone go on the lead, the text on the message.
 
     ``subject`` is blank when the live front-end sends the message (its form has none). Staff
-    are alerted unless ``notify`` is false (demo data).
+    are alerted and the visitor gets a confirmation unless ``notify`` is false (demo data).
     """
     message = message.strip()
     if len(message) < CONTACT_MESSAGE_MIN_LENGTH:
@@ -290,6 +292,7 @@ def contact_message_create(
             object_id=contact_message.pk,
             new_lead=created,
         )
+        visitor_auto_reply_enqueue(email=lead.email, kind=VisitorAutoReply.Kind.CONTACT_MESSAGE)
     return contact_message
 
 

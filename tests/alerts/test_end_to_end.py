@@ -1,4 +1,5 @@
-"""Staff digests reach a real SMTP server (aiosmtpd): in-process, and through real workers."""
+"""Staff digests and visitor confirmations reach a real SMTP server (aiosmtpd): in-process,
+and through a real worker and scheduler on RabbitMQ."""
 
 import email
 import time
@@ -64,6 +65,15 @@ def test_public_submissions_reach_staff_as_one_digest_over_smtp(
         )
         assert answer.status_code == 201
     assert digests_received(smtp) == []  # nothing before the digest runs
+    # Each visitor's confirmation went out at commit, one each.
+    confirmations = sorted(
+        (message["to"][0], email.message_from_string(message["data"])["Subject"])
+        for message in smtp.messages
+    )
+    assert confirmations == [
+        ("meena@example.com", "You are on the early-access list"),
+        *((f"visitor{n}@example.com", "We received your message") for n in range(3)),
+    ]
 
     with broker("memory://", eager=True), django_capture_on_commit_callbacks(execute=True):
         assert digest() == 2
@@ -85,6 +95,7 @@ def test_public_submissions_reach_staff_as_one_digest_over_smtp(
     with broker("memory://", eager=True), django_capture_on_commit_callbacks(execute=True):
         assert digest() == 0
     assert len(digests_received(smtp)) == 2
+    assert len(smtp.messages) == 4 + 2
 
 
 @pytest.mark.postgres
@@ -95,10 +106,7 @@ def test_a_burst_of_500_submissions_makes_a_handful_of_digests(
 ):
     # A real worker with its beat on RabbitMQ; the digest runs every second here.
     env = worker_env(
-        smtp_server,
-        STAFF_ALERT_EMAILS=",".join(STAFF),
-        STAFF_ALERT_DIGEST_SECONDS="1",
-        VISITOR_AUTO_REPLY="false",
+        smtp_server, STAFF_ALERT_EMAILS=",".join(STAFF), STAFF_ALERT_DIGEST_SECONDS="1"
     )
     purge(env)
     log = tmp_path / "worker.log"
@@ -144,3 +152,8 @@ def test_a_burst_of_500_submissions_makes_a_handful_of_digests(
     )
     assert listed == 500
     assert OutboxEmail.objects.filter(origin_label="alerts.digest").count() == 2 * len(keys)
+    # And each visitor got one confirmation, once.
+    visitors = sorted(
+        message["to"][0] for message in smtp_server.messages if message["to"][0].startswith("burst")
+    )
+    assert visitors == sorted(f"burst{n}@example.com" for n in range(500))

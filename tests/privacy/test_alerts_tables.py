@@ -7,7 +7,7 @@ Privacy finds tables generically: a foreign key to a lead or a contact, or an Em
 import pytest
 from django.apps import apps
 
-from alerts.models import StaffAlert
+from alerts.models import StaffAlert, VisitorAutoReply
 from leads import services as leads_services
 from leads.models import UsersLead
 from privacy.erase import person_erase
@@ -39,18 +39,23 @@ def test_every_alerts_model_is_found_by_privacy():
     assert missing == []
 
 
-def test_export_lists_and_erase_deletes_the_persons_alerts():
+def test_export_lists_and_erase_deletes_the_persons_alerts_and_auto_replies():
     submit()
     submit(email="someone.else@example.com")
 
-    document = person_export(email=EMAIL)
+    document = person_export(email=EMAIL.upper())
     assert document["counts"]["alerts.StaffAlert"] == 2
+    assert document["counts"]["alerts.VisitorAutoReply"] == 1
+    assert document["records"]["alerts.VisitorAutoReply"][0]["fields"]["to"] == EMAIL
 
     request = person_erase(email=EMAIL)
 
     assert request.counts["alerts.StaffAlert"] == 2
+    assert request.counts["alerts.VisitorAutoReply"] == 1
     assert not StaffAlert.objects.filter(lead__email=EMAIL).exists()
+    assert not VisitorAutoReply.objects.filter(to=EMAIL).exists()
     assert StaffAlert.objects.filter(lead__email="someone.else@example.com").count() == 2
+    assert VisitorAutoReply.objects.filter(to="someone.else@example.com").count() == 1
 
 
 def test_erasing_a_person_deletes_the_staff_digests_that_listed_them(settings):
