@@ -1,6 +1,5 @@
 from django.contrib import admin
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import OuterRef
 
 from crm.admin import (
     ORGANIZATION_FILTER,
@@ -10,6 +9,8 @@ from crm.admin import (
 )
 from crm.admin_scoping import ScopedRelatedFieldListFilter
 from crm.scoping import organization_ids_for
+from lms import services
+from lms.forms import EnrollmentAdminForm, LessonChoiceField, LessonProgressAdminForm
 from lms.models import (
     Chapter,
     Course,
@@ -17,18 +18,7 @@ from lms.models import (
     Lesson,
     LessonProgress,
 )
-
-
-def _count(queryset, group_by: str) -> Subquery:
-    """One correlated COUNT, so that a list shows a figure per row without a query per row."""
-    return Coalesce(
-        Subquery(
-            queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n"),
-            output_field=IntegerField(),
-        ),
-        Value(0),
-    )
-
+from lms.selectors import correlated_count
 
 # On the contact page (crm/admin.py shows them; crm never imports lms) --------------------------
 
@@ -55,8 +45,8 @@ class ContactEnrollmentInline(WorkspaceTabularInline):
             # Rows read "contact — course"; the progress comes with them, not per row.
             .select_related("contact", "course")
             .annotate(
-                lessons_done=_count(done, "contact"),
-                lessons_total=_count(lessons, "chapter__course"),
+                lessons_done=correlated_count(done, "contact"),
+                lessons_total=correlated_count(lessons, "chapter__course"),
             )
             .order_by("-created_at")
         )
@@ -157,7 +147,7 @@ class LessonAdmin(WorkspaceAdmin):
         return lesson.chapter.course.title
 
 
-# Enrollments and progress ----------------------------------------------------------------------
+# Enrollments and progress: written by lms.services --------------------------------------------
 
 
 @admin.register(Enrollment)
@@ -170,6 +160,29 @@ class EnrollmentAdmin(WorkspaceAdmin):
     readonly_fields = ["created_at", "updated_at"]
     # Newest first, along lms 0006's index.
     ordering = ["-created_at"]
+    form = EnrollmentAdminForm
+
+    def get_readonly_fields(self, request, obj=None):
+        # Progress belongs to the contact and the course: an enrollment keeps both.
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "contact", "course"] if obj is not None else readonly
+
+    def save_model(self, request, obj, form, change):
+        # The form has run the services' checks; the services write.
+        if not change:
+            enrollment = services.enrollment_create(
+                contact=obj.contact, course=obj.course, status=obj.status, amount=obj.amount
+            )
+            vars(obj).update(vars(enrollment))
+            return
+        data = {
+            field: getattr(obj, field)
+            for field in form.changed_data
+            if field in services.ENROLLMENT_UPDATABLE_FIELDS
+        }
+        if data:
+            services.enrollment_update(enrollment=obj, data=data)
+        obj.refresh_from_db()
 
 
 @admin.register(LessonProgress)
@@ -181,3 +194,23 @@ class LessonProgressAdmin(WorkspaceAdmin):
     autocomplete_fields = ["contact"]
     readonly_fields = ["created_at", "updated_at"]
     ordering = ["-updated_at"]
+    form = LessonProgressAdminForm
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "lesson":
+            # "Course › Chapter › Lesson" in course order, not a flat list of lesson titles.
+            kwargs["form_class"] = LessonChoiceField
+            kwargs["queryset"] = Lesson.objects.for_user(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        # One row per contact and lesson: a row changes only whether the lesson is done.
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "contact", "lesson"] if obj is not None else readonly
+
+    def save_model(self, request, obj, form, change):
+        # The form has checked the enrollment; the service checks it again under a lock.
+        progress = services.lesson_progress_record(
+            contact=obj.contact, lesson=obj.lesson, completed=obj.completed
+        )
+        vars(obj).update(vars(progress))

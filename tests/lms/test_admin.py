@@ -5,8 +5,14 @@ from django.urls import reverse
 
 from crm.admin import CONTACT_PAGE_INLINES
 from lms.admin import ContactEnrollmentInline, ContactLessonProgressInline
-from tests.crm.factories import ContactFactory
-from tests.lms.factories import EnrollmentFactory, LessonFactory, LessonProgressFactory
+from lms.models import Enrollment, LessonProgress
+from tests.crm.factories import ContactFactory, OrganizationFactory
+from tests.lms.factories import (
+    CourseFactory,
+    EnrollmentFactory,
+    LessonFactory,
+    LessonProgressFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -38,10 +44,98 @@ def test_enrollment_contact_picker_names_the_organization(admin_client):
     contact = ContactFactory(
         name="Asha Verma", email="asha@bright.example", organization__name="Brightsmile Dental"
     )
-    enrollment = EnrollmentFactory(contact=contact)
 
+    # The picker is on the add page (an enrollment keeps its contact once made).
     page = admin_client.get(
-        reverse("admin:lms_enrollment_change", args=[enrollment.pk])
+        reverse("admin:lms_enrollment_add"), {"contact": contact.pk}
     ).content.decode()
 
     assert "Asha Verma — Brightsmile Dental (asha@bright.example)" in page
+
+
+# Writes go through lms.services -------------------------------------------------------------------
+
+
+def test_adding_an_enrollment_in_another_organizations_course_is_a_form_error(admin_client):
+    contact = ContactFactory()
+    theirs = CourseFactory(organization=OrganizationFactory())
+
+    response = admin_client.post(
+        reverse("admin:lms_enrollment_add"),
+        {"contact": contact.pk, "course": theirs.pk, "status": "Active", "amount": "0"},
+    )
+
+    assert response.status_code == 200
+    assert "belongs to another organization" in response.content.decode()
+    assert not Enrollment.objects.exists()
+
+
+def test_an_enrollment_added_and_changed_in_the_admin_goes_through_the_services(admin_client):
+    contact = ContactFactory()
+    course = CourseFactory(organization=None)
+
+    response = admin_client.post(
+        reverse("admin:lms_enrollment_add"),
+        {"contact": contact.pk, "course": course.pk, "status": "Pending", "amount": "12.50"},
+    )
+
+    assert response.status_code == 302
+    enrollment = Enrollment.objects.get()
+    assert (enrollment.contact, enrollment.course, enrollment.status) == (
+        contact,
+        course,
+        "Pending",
+    )
+    change = reverse("admin:lms_enrollment_change", args=[enrollment.pk])
+    other = CourseFactory(organization=None)
+    response = admin_client.post(
+        change, {"course": other.pk, "status": "Cancelled", "amount": "12.50"}
+    )
+    assert response.status_code == 302
+    enrollment.refresh_from_db()
+    assert enrollment.status == "Cancelled"
+    assert enrollment.course == course  # read-only once enrolled
+
+
+def test_progress_for_a_lesson_outside_the_contacts_courses_is_a_form_error(admin_client):
+    contact = ContactFactory()
+    lesson = LessonFactory(chapter__course__organization=contact.organization)
+
+    response = admin_client.post(
+        reverse("admin:lms_lessonprogress_add"),
+        {"contact": contact.pk, "lesson": lesson.pk, "completed": "on"},
+    )
+
+    assert response.status_code == 200
+    assert "is not enrolled in" in response.content.decode()
+    assert not LessonProgress.objects.exists()
+
+
+def test_progress_added_and_changed_in_the_admin_is_recorded_by_the_service(admin_client):
+    contact = ContactFactory()
+    lesson = LessonFactory(chapter__course__organization=contact.organization)
+    EnrollmentFactory(contact=contact, course=lesson.chapter.course)
+
+    response = admin_client.post(
+        reverse("admin:lms_lessonprogress_add"),
+        {"contact": contact.pk, "lesson": lesson.pk, "completed": "on"},
+    )
+
+    assert response.status_code == 302
+    progress = LessonProgress.objects.get()
+    assert progress.completed
+    response = admin_client.post(reverse("admin:lms_lessonprogress_change", args=[progress.pk]), {})
+    assert response.status_code == 302
+    assert list(LessonProgress.objects.values_list("pk", "completed")) == [(progress.pk, False)]
+
+
+def test_the_lesson_picker_names_course_and_chapter_in_course_order(admin_client):
+    lesson = LessonFactory(
+        title="Sterile field",
+        chapter__title="Surgery",
+        chapter__course__title="Implant basics",
+    )
+
+    page = admin_client.get(reverse("admin:lms_lessonprogress_add")).content.decode()
+
+    assert f'<option value="{lesson.pk}">Implant basics › Surgery › Sterile field</option>' in page
