@@ -28,6 +28,8 @@ def _schedule(sender: Celery, **kwargs) -> None:
         sender.signature("crm.send_due_reminders"),
         name="due reminders",
     )
+    # Background exports: expire old files, hand out stuck jobs again, publish waiting ones.
+    sender.add_periodic_task(60, sender.signature("exports.sweep"), name="exports sweep")
     # Daily at 03:30 (TIME_ZONE); it erases nothing while LEAD_RETENTION_DAYS is unset.
     sender.add_periodic_task(
         crontab(hour=3, minute=30),

@@ -60,6 +60,7 @@ from crm.services.reminders import APPOINTMENT_REMINDER_ORIGIN, lead_time_words
 from crm.services.tags import contacts_add_tag, contacts_remove_tag
 from crm.timeline_sources import contact_timeline_extras
 from crm.widgets import CustomFieldsField
+from exports.admin_mixins import BackgroundExportMixin
 from outbox.models import OutboxEmail
 
 # Autocomplete results --------------------------------------------------------------------------
@@ -430,7 +431,9 @@ def _timeline_entry(entry: selectors.TimelineEntry) -> dict:
 
 
 @admin.register(Contact)
-class ContactAdmin(PhoneDigitsSearchMixin, ImportExportMixin, WorkspaceAdmin):
+class ContactAdmin(
+    PhoneDigitsSearchMixin, BackgroundExportMixin, ImportExportMixin, WorkspaceAdmin
+):
     actions = ["add_tag", "remove_tag"]
     list_display = ["name", "contact_type", "email", "phone", "organization", "parent_contact"]
     list_filter = [

@@ -34,6 +34,7 @@ from core.json_safety import JSON_FORMFIELD_OVERRIDES
 from core.paginator import EstimatedCountPaginator
 from core.search import PhoneDigitsSearchMixin
 from crm.models import Contact, Organization
+from exports.admin_mixins import BackgroundExportMixin
 from leads.models import (
     ChoiceKey,
     ChoicesResponse,
@@ -274,7 +275,7 @@ class LeadChangeList(ChangeList):
 
 
 @admin.register(UsersLead)
-class UsersLeadAdmin(PhoneDigitsSearchMixin, ExportMixin, BigTableAdmin):
+class UsersLeadAdmin(PhoneDigitsSearchMixin, BackgroundExportMixin, ExportMixin, BigTableAdmin):
     list_display = [
         "email",
         "name",

@@ -6,7 +6,9 @@ sessions), the contacts and every row under them (notes, appointments, messages,
 integrations, enrollments, progress; children are kept, unparented), emails addressed to them
 (any model with an EmailField ``to``), admin history rows about them or naming them, and
 sessions whose data names them. Import events' metadata (legacy records) is scrubbed: any JSON
-value mentioning the email, phone or name is replaced. Idempotent: a second run finds nothing.
+value mentioning the email, phone or name is replaced. Every background export made before the
+erasure (exports app: the job and its file) is deleted, since any list may hold them.
+Idempotent: a second run finds nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.utils.timezone import now
 
 from alerts.selectors import digest_emails_listing
 from crm.models import Contact
+from exports.services import export_jobs_erase
 from leads.models import LeadEvent, UsersLead
 from privacy.export import (
     _mailbox_models,
@@ -97,6 +100,9 @@ def person_erase(
             emails=[email] if email else [],
             needles=needles,
         )
+        # Export files are lists of leads and contacts: which of them hold this person cannot
+        # be told, so every one made before the erasure goes (files once it commits).
+        counts["exports.ExportJob"] = export_jobs_erase(created_before=now())
         request.counts = dict(counts)
         request.finished_at = now()
         request.save(update_fields=["counts", "finished_at"])

@@ -366,3 +366,21 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # A short confirmation to visitors who send a contact message or request early access (at most
 # one per address per day).
 VISITOR_AUTO_REPLY = env.bool("VISITOR_AUTO_REPLY", default=True)
+# --- Exports of any size (issue 18 item 6): big lists are written by the worker ---
+INSTALLED_APPS += ["exports"]
+# An admin export of more rows than this becomes a background job (exports app): the worker
+# writes the file to the default storage, the staff member finds it under "My exports" and gets
+# an email. Smaller exports stream straight from the request, as before.
+EXPORT_BACKGROUND_THRESHOLD = env.int("EXPORT_BACKGROUND_THRESHOLD", default=5000)
+if EXPORT_BACKGROUND_THRESHOLD < 0:
+    raise ImproperlyConfigured("EXPORT_BACKGROUND_THRESHOLD must be 0 or more rows.")
+# A finished (or failed) export and its file are deleted this many hours later.
+EXPORT_RETENTION_HOURS = env.float("EXPORT_RETENTION_HOURS", default=72)
+if EXPORT_RETENTION_HOURS <= 0:
+    raise ImproperlyConfigured("EXPORT_RETENTION_HOURS must be more than 0.")
+# The worker stops an export running longer than this (it ends FAILED, with that reason); a job
+# RUNNING longer (its worker was killed) is handed out again by the sweep, at most 3 times.
+EXPORT_TIME_LIMIT_MINUTES = env.float("EXPORT_TIME_LIMIT_MINUTES", default=30)
+# Django's default storage (a folder here; export files live under exports/ in it). Nothing in
+# it is served by a public URL: exports are downloaded through a permission-checked view.
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "media"))

@@ -21,3 +21,5 @@ BACKUP_DIR = Path(tempfile.gettempdir()) / "leadcrm-test-backups"
 # Tasks published by the tests go to an in-memory broker, never to .celery/ or RabbitMQ.
 CELERY_BROKER_URL = "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
+# Export files the tests write go to a temporary folder, never to the project's media/.
+MEDIA_ROOT = str(Path(tempfile.gettempdir()) / "leadcrm-test-media")

@@ -158,3 +158,54 @@ def test_admin_erase_page_needs_the_permission_then_erases(client):
     assert done.status_code == 302
     assert not UsersLead.objects.filter(email=EMAIL).exists()
     assert ErasureRequest.objects.get().requested_by == user
+
+
+@pytest.mark.django_db
+def test_erase_deletes_every_export_file_made_before_it(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils.timezone import now
+
+    from exports.models import ExportJob
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    make_person()
+    owner = StaffUserFactory()
+    path = default_storage.save("exports/made-before.csv", ContentFile(f"{EMAIL},{NAME}\n"))
+    before = ExportJob.objects.create(
+        user=owner,
+        model_label="leads.UsersLead",
+        query_string=f"q={EMAIL}",
+        file_format="csv",
+        file_name="UsersLead.csv",
+        status=ExportJob.Status.DONE,
+        file_path=path,
+        row_count=1,
+        created_at=now() - timedelta(minutes=5),
+        finished_at=now(),
+        expires_at=now() + timedelta(hours=72),
+    )
+    queued = ExportJob.objects.create(
+        user=owner, model_label="crm.Contact", file_format="xlsx", file_name="Contact.xlsx"
+    )
+    # Stands for one asked for after the erasure (read after it, so without the person).
+    later = ExportJob.objects.create(
+        user=owner,
+        model_label="crm.Contact",
+        file_format="csv",
+        file_name="Contact.csv",
+        created_at=now() + timedelta(minutes=1),
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        request = person_erase(email=EMAIL)
+
+    # Any list may hold the person: every export made before the erasure goes, file and row.
+    assert not ExportJob.objects.filter(pk__in=[before.pk, queued.pk]).exists()
+    assert not default_storage.exists(path)
+    assert request.counts["exports.ExportJob"] == 2
+    assert ExportJob.objects.filter(pk=later.pk).exists()

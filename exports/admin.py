@@ -1,0 +1,155 @@
+""" "My exports": each staff member's own background exports, downloaded through a view that
+checks who asks (never a public media URL)."""
+
+from django.apps import apps
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.views.decorators.http import require_GET
+
+from exports.files import export_request
+from exports.models import ExportJob
+from exports.selectors import export_jobs_of
+from exports.services import export_job_delete
+
+Status = ExportJob.Status
+
+
+def _when(value) -> str:
+    return timezone.localtime(value).strftime("%d %b %Y %H:%M") if value else "–"
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    list_display = [
+        "created",
+        "what",
+        "file_format",
+        "status_text",
+        "row_count",
+        "download",
+        "expires",
+    ]
+    list_filter = ["status"]
+    list_display_links = None
+    fields = [
+        "what",
+        "filters",
+        "file_format",
+        "status",
+        "row_count",
+        "download",
+        "failure_reason",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "expires_at",
+    ]
+    readonly_fields = fields
+    actions = ["delete_selected"]
+
+    # Any active staff member sees their own exports (and only those): no model permission,
+    # since the rows are their own files; superusers see only theirs too.
+
+    def has_module_permission(self, request) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request) and (
+            obj is None or obj.user_id == request.user.pk
+        )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.has_view_permission(request, obj)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return export_jobs_of(request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        try:
+            return self.get_queryset(request).get(pk=object_id)
+        except (ExportJob.DoesNotExist, ValidationError, ValueError):
+            return None
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another person's export is "not found", with no redirect telling the cases apart.
+        raise Http404("No export with this id.")
+
+    def delete_model(self, request, obj):
+        export_job_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        for job in queryset:
+            export_job_delete(job)
+
+    def get_urls(self):
+        return [
+            path(
+                "<uuid:job_id>/download/",
+                self.admin_site.admin_view(require_GET(self.download_view)),
+                name="exports_exportjob_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    def download_view(self, request, job_id):
+        """The file of one of the signed-in staff member's ready exports; 404 for anyone
+        else's, and 403 when they may no longer export that list."""
+        job = self.get_queryset(request).filter(pk=job_id, status=Status.DONE).first()
+        if job is None or not job.file_path:
+            raise Http404("No such export.")
+        try:
+            model = apps.get_model(job.model_label)
+            model_admin = self.admin_site.get_model_admin(model)
+        except (LookupError, admin.sites.NotRegistered) as error:
+            raise Http404("No such export.") from error
+        if not model_admin.has_export_permission(export_request(job, model_admin)):
+            raise PermissionDenied
+        try:
+            handle = default_storage.open(job.file_path, "rb")
+        except FileNotFoundError as error:
+            raise Http404("The file is gone.") from error
+        return FileResponse(handle, as_attachment=True, filename=job.file_name)
+
+    @admin.display(description="asked for", ordering="created_at")
+    def created(self, job: ExportJob) -> str:
+        url = reverse("admin:exports_exportjob_change", args=[job.pk])
+        return format_html('<a href="{}">{}</a>', url, _when(job.created_at))
+
+    @admin.display(description="what")
+    def what(self, job: ExportJob) -> str:
+        return str(job.model_verbose_name_plural).capitalize()
+
+    @admin.display(description="filters")
+    def filters(self, job: ExportJob) -> str:
+        from urllib.parse import parse_qsl
+
+        pairs = parse_qsl(job.query_string)
+        return ", ".join(f"{key} = {value}" for key, value in pairs) or "none (the whole list)"
+
+    @admin.display(description="status", ordering="status")
+    def status_text(self, job: ExportJob) -> str:
+        if job.status == Status.FAILED and job.failure_reason:
+            return f"Failed: {job.failure_reason}"
+        return job.get_status_display()
+
+    @admin.display(description="file")
+    def download(self, job: ExportJob) -> str:
+        if job.status != Status.DONE:
+            return "–"
+        url = reverse("admin:exports_exportjob_download", args=[job.pk])
+        return format_html('<a href="{}" download>{}</a>', url, job.file_name)
+
+    @admin.display(description="deleted on", ordering="expires_at")
+    def expires(self, job: ExportJob) -> str:
+        return _when(job.expires_at)
