@@ -62,6 +62,11 @@ def leads() -> None:
             )
 
 
+def export_emails():
+    """The outbox's export emails (the leads' own submissions queue alerts and replies too)."""
+    return OutboxEmail.objects.filter(origin_label="exports.exportjob")
+
+
 def only_job() -> ExportJob:
     (job,) = ExportJob.objects.all()
     return job
@@ -317,7 +322,7 @@ def test_a_staff_member_who_lost_the_export_permission_gets_a_failed_job(client,
     assert job.status == Status.FAILED and not job.file_path
     assert "no longer export leads" in job.failure_reason
     assert job.expires_at is not None
-    email = OutboxEmail.objects.get(to=member.email)
+    email = export_emails().get(to=member.email)
     assert email.subject == "Your export failed" and "no longer export leads" in email.body
 
 
@@ -330,12 +335,12 @@ def test_the_ready_email_lands_in_the_outbox_once(admin_client, admin_user, thre
     with broker("memory://"):
         post_export(admin_client, LEADS_EXPORT, CSV_FORMAT, columns=LEAD_COLUMNS)
     job = only_job()
-    assert not OutboxEmail.objects.exists()  # nothing before the file is there
+    assert not export_emails().exists()  # nothing before the file is there
 
     services.export_job_run(str(job.pk))
     services.export_job_run(str(job.pk))  # a duplicate message: not claimed, nothing sent
 
-    email = OutboxEmail.objects.get()
+    email = export_emails().get()
     assert email.to == admin_user.email
     assert email.subject == "Your export is ready: 4 leads"
     assert "https://crm.example.com" + MY_EXPORTS in email.body
@@ -369,7 +374,7 @@ def test_no_email_for_a_staff_member_without_an_address(client, threshold):
     services.export_job_run(str(only_job().pk))
 
     assert only_job().status == Status.DONE
-    assert not OutboxEmail.objects.exists()
+    assert not export_emails().exists()
 
 
 # --- My exports: one's own, downloaded through a checked view ------------------------------------
@@ -516,7 +521,7 @@ def test_a_job_stuck_running_is_queued_again_then_failed_with_a_reason(settings)
     job.refresh_from_db()
     assert job.status == Status.FAILED
     assert "worker stopped while writing the file (3 tries)" in job.failure_reason
-    assert OutboxEmail.objects.get(to=user.email).subject == "Your export failed"
+    assert export_emails().get(to=user.email).subject == "Your export failed"
 
 
 def test_a_redelivered_message_takes_over_a_dead_run(threshold):
@@ -542,7 +547,7 @@ def test_a_superseded_run_keeps_nothing(admin_client, threshold, media):
     assert services.export_job_run(str(job.pk)) == "not-claimed"  # run 2 still has it
     job.refresh_from_db()
     assert (job.status, job.attempts) == (Status.RUNNING, second)
-    assert not OutboxEmail.objects.exists()
+    assert not export_emails().exists()
 
 
 def test_a_job_deleted_while_running_leaves_no_file(admin_client, threshold, media, monkeypatch):
@@ -563,7 +568,7 @@ def test_a_job_deleted_while_running_leaves_no_file(admin_client, threshold, med
 
     assert services.export_job_run(str(job.pk)) == "superseded"
     assert list((media / "exports").iterdir()) == []
-    assert not OutboxEmail.objects.exists()
+    assert not export_emails().exists()
 
 
 def test_a_job_the_broker_never_got_is_published_by_the_sweep(
