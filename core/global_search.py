@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.db.models import Q
 from django.urls import reverse
 
-from core.search import phone_search_q
+from core.search import name_search_q, phone_search_q
 from crm.models import Contact, ContactNote
 from leads.models import ContactMessage, UsersLead
 
@@ -38,7 +38,8 @@ class Group:
 
 
 def _people_q(term: str, *, prefix: str = "") -> Q:
-    query = Q(**{f"{prefix}email__icontains": term}) | Q(**{f"{prefix}name__icontains": term})
+    # A name whatever its case and accents, any part of an email, a phone by its digits.
+    query = Q(**{f"{prefix}email__icontains": term}) | name_search_q(term, f"{prefix}name")
     phone = phone_search_q(f"{prefix}phone_digits", term)
     return query | phone if phone is not None else query
 

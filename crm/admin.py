@@ -17,7 +17,7 @@ from core.exports import ColumnsExportForm, stream_csv_response, stream_xlsx_res
 from core.json_safety import JSON_FORMFIELD_OVERRIDES
 from core.local_time import format_local, zone
 from core.paginator import EstimatedCountPaginator
-from core.search import PhoneDigitsSearchMixin
+from core.search import PeopleSearchMixin
 from crm import appointment_calendar, selectors, services
 from crm.admin_scoping import OrganizationScopedAdminMixin, ScopedRelatedFieldListFilter
 from crm.forms import (
@@ -431,9 +431,7 @@ def _timeline_entry(entry: selectors.TimelineEntry) -> dict:
 
 
 @admin.register(Contact)
-class ContactAdmin(
-    PhoneDigitsSearchMixin, BackgroundExportMixin, ImportExportMixin, WorkspaceAdmin
-):
+class ContactAdmin(PeopleSearchMixin, BackgroundExportMixin, ImportExportMixin, WorkspaceAdmin):
     actions = ["add_tag", "remove_tag"]
     list_display = ["name", "contact_type", "email", "phone", "organization", "parent_contact"]
     list_filter = [

@@ -5,6 +5,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
 
 from core.api_filters import DateTimeRangeFilter, StaffUserFilter
+from core.search import name_search_q
 from crm.custom_fields import MAX_KEY_LENGTH
 from crm.models import (
     Appointment,
@@ -86,7 +87,7 @@ class ContactFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(name__icontains=value) | Q(email__icontains=value) | Q(phone__icontains=value)
+            name_search_q(value) | Q(email__icontains=value) | Q(phone__icontains=value)
         )
 
     def filter_custom_field(self, queryset: QuerySet, name: str, key: str) -> QuerySet:

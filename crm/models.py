@@ -8,7 +8,7 @@ from django.db.models.functions import Cast, Lower, Trim, Upper
 from django.utils.timezone import now
 
 from core.constraints import ConstraintFieldErrorsMixin
-from core.search import phone_digits_expression
+from core.search import Fold, phone_digits_expression
 from crm.custom_fields import validate_custom_fields
 from crm.hierarchy import check_parent
 from crm.lookups import JSONType
@@ -172,6 +172,8 @@ class Contact(ConstraintFieldErrorsMixin, models.Model):
                 OpClass("phone_digits", name="gin_trgm_ops"),
                 name="crm_contact_digits_trgm_idx",
             ),
+            # A name whatever its case and accents (core.search.Fold, core 0004).
+            GinIndex(OpClass(Fold("name"), name="gin_trgm_ops"), name="crm_contact_fold_trgm_idx"),
         ]
 
     def __str__(self) -> str:

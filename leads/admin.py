@@ -32,7 +32,7 @@ from core.exports import (
 )
 from core.json_safety import JSON_FORMFIELD_OVERRIDES
 from core.paginator import EstimatedCountPaginator
-from core.search import PhoneDigitsSearchMixin
+from core.search import PeopleSearchMixin
 from crm.models import Contact, Organization
 from exports.admin_mixins import BackgroundExportMixin
 from leads.models import (
@@ -275,7 +275,7 @@ class LeadChangeList(ChangeList):
 
 
 @admin.register(UsersLead)
-class UsersLeadAdmin(PhoneDigitsSearchMixin, BackgroundExportMixin, ExportMixin, BigTableAdmin):
+class UsersLeadAdmin(PeopleSearchMixin, BackgroundExportMixin, ExportMixin, BigTableAdmin):
     list_display = [
         "email",
         "name",

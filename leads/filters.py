@@ -5,6 +5,7 @@ from django.db.models import Q, QuerySet
 from rest_framework.exceptions import ValidationError
 
 from core.api_filters import DateTimeRangeFilter
+from core.search import name_search_q
 from leads.models import LeadEvent, UsersLead
 
 
@@ -41,7 +42,7 @@ class LeadFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(email__icontains=value) | Q(name__icontains=value))
+        return queryset.filter(Q(email__icontains=value) | name_search_q(value))
 
     def filter_owner(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip().lower()

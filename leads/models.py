@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models.functions import Cast, Lower, Trim, Upper
 from django.utils import timezone
 
-from core.search import phone_digits_expression
+from core.search import Fold, phone_digits_expression
 from leads.environment import current_environment
 
 EMAIL_MAX_LENGTH = 254
@@ -269,6 +269,8 @@ class UsersLead(models.Model):
                 OpClass("phone_digits", name="gin_trgm_ops"),
                 name="users_leads_digits_trgm_idx",
             ),
+            # A name whatever its case and accents (core.search.Fold, core 0004).
+            GinIndex(OpClass(Fold("name"), name="gin_trgm_ops"), name="users_leads_fold_trgm_idx"),
         ]
 
     def __str__(self) -> str:

@@ -54,6 +54,45 @@ def test_admin_contact_search_finds_any_fragment_of_email_or_phone(admin_client,
         assert changelist_hits(admin_client, url, term) == {meera.pk}, term
 
 
+ACCENTED = ["José Müller", "Zoë Ångström", "Çağla Öztürk"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [("José Müller", "jose muller"), ("Zoë Ångström", "ZOE ANG"), ("Çağla Öztürk", "cagla")],
+)
+def test_names_match_whatever_their_case_and_accents(admin_client, stored, typed):
+    # Issue 19 item 2: in the admin's lead and contact lists, the search page and the APIs.
+    lead = UsersLeadFactory(email="someone@example.com", name=stored)
+    contact = ContactFactory(email="someone@example.com", name=stored)
+    UsersLeadFactory(email="other@example.com", name="Ravi Kumar")
+    ContactFactory(email="other@example.com", name="Ravi Kumar")
+
+    leads_url = reverse("admin:leads_userslead_changelist")
+    contacts_url = reverse("admin:crm_contact_changelist")
+    assert changelist_hits(admin_client, leads_url, typed) == {lead.pk}
+    assert changelist_hits(admin_client, contacts_url, typed) == {contact.pk}
+    assert changelist_hits(admin_client, contacts_url, stored.upper()) == {contact.pk}
+    found = results(admin_client, typed)
+    assert stored in found["Leads"] and stored in found["Contacts"]
+    api_leads = admin_client.get("/api/leads/", {"q": typed}).json()
+    api_contacts = admin_client.get("/api/crm/contacts/", {"q": typed}).json()
+    assert [row["name"] for row in api_leads["results"]] == [stored]
+    assert [row["name"] for row in api_contacts["results"]] == [stored]
+
+
+def test_folding_in_python_matches_what_the_database_does():
+    from django.db.models import Value
+
+    from core.search import Fold, fold_text
+    from crm.models import Contact
+
+    ContactFactory(name="x")
+    for name in ACCENTED:
+        folded = Contact.objects.annotate(f=Fold(Value(name))).values_list("f", flat=True)[0]
+        assert folded == fold_text(name), name
+
+
 def results(client, term):
     response = client.get(reverse("admin:search"), {"q": term})
     assert response.status_code == 200
