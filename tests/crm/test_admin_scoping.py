@@ -273,7 +273,10 @@ def test_member_notes_on_another_organizations_contact_are_not_found(client, age
 def test_member_export_holds_only_its_organizations_contacts(client, agencies, member_of_a):
     client.force_login(member_of_a)
 
-    response = client.post(_url(Contact, "export"), {"format": "0", "resource": "0"})
+    response = client.post(
+        _url(Contact, "export"),
+        {"format": "0", "resource": "0", "contactresource_name": "on"},
+    )
 
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert [row[0] for row in rows[1:]] == ["Contact A"]
