@@ -20,6 +20,7 @@ from core.paginator import EstimatedCountPaginator
 from core.search import PeopleSearchMixin
 from crm import appointment_calendar, selectors, services
 from crm.admin_scoping import OrganizationScopedAdminMixin, ScopedRelatedFieldListFilter
+from crm.contact_sections import contact_page_sections
 from crm.forms import (
     AppointmentAdminForm,
     BulkTagForm,
@@ -354,16 +355,8 @@ class OpenTaskInline(WorkspaceTabularInline):
         return False
 
 
-# Other apps add sections to the contact page here (lms: enrollments and progress); crm never
-# imports them.
-CONTACT_PAGE_INLINES: list[type[admin.options.InlineModelAdmin]] = []
-
-
-def register_contact_page_inline(inline_class: type[admin.options.InlineModelAdmin]):
-    """Show ``inline_class`` on every contact page (usable as a class decorator)."""
-    if inline_class not in CONTACT_PAGE_INLINES:
-        CONTACT_PAGE_INLINES.append(inline_class)
-    return inline_class
+# Other apps add sections to the contact page through crm/contact_sections.py (lms: the
+# contact's courses); crm never imports them.
 
 
 def _contact_timeline(contact: Contact, user) -> list:
@@ -481,9 +474,6 @@ class ContactAdmin(PeopleSearchMixin, BackgroundExportMixin, ImportExportMixin, 
         # once a queryset selects anything.
         return super().get_queryset(request).select_related("organization", "parent_contact")
 
-    def get_inlines(self, request, obj):
-        return [*super().get_inlines(request, obj), *CONTACT_PAGE_INLINES]
-
     def get_readonly_fields(self, request, obj=None):
         # A contact stays in its organization: its records, tags and parent all live there.
         readonly = super().get_readonly_fields(request, obj)
@@ -574,6 +564,8 @@ class ContactAdmin(PeopleSearchMixin, BackgroundExportMixin, ImportExportMixin, 
             "children_count": children.count(),
             "children_url": f"{changelist}?{ParentContactFilter.parameter_name}={contact.pk}",
             "leads": leads,
+            # What other apps add below the form (lms: courses), crm/contact_sections.py.
+            "sections": contact_page_sections(contact=contact, user=user),
             "timeline": _contact_timeline(contact, user),
             "note_form": (
                 note_form or ContactNoteForm() if user.has_perm("crm.add_contactnote") else None

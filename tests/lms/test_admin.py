@@ -1,10 +1,11 @@
-"""LMS admin: rows read "contact — course/lesson", the contact page hook, scoped course filters."""
+"""LMS admin: rows read "contact — course/lesson", the contact page section, writes through the
+services, pickers that name course and chapter."""
 
 import pytest
 from django.urls import reverse
 
-from crm.admin import CONTACT_PAGE_INLINES
-from lms.admin import ContactEnrollmentInline, ContactLessonProgressInline
+from crm.contact_sections import _sections
+from lms.admin import contact_courses_section
 from lms.models import Enrollment, LessonProgress
 from tests.crm.factories import ContactFactory, OrganizationFactory
 from tests.lms.factories import (
@@ -17,9 +18,10 @@ from tests.lms.factories import (
 pytestmark = pytest.mark.django_db
 
 
-def test_lms_fills_the_contact_page_hook():
-    assert ContactEnrollmentInline in CONTACT_PAGE_INLINES
-    assert ContactLessonProgressInline in CONTACT_PAGE_INLINES
+def test_lms_adds_its_courses_section_to_the_contact_page():
+    assert [s.template for s in _sections if s.context is contact_courses_section] == [
+        "admin/lms/contact_courses.html"
+    ]
 
 
 def test_enrollment_and_progress_rows_read_contact_then_course_or_lesson(admin_client):
