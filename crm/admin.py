@@ -1247,6 +1247,20 @@ class MessageAdmin(ContactRecordAdmin):
         "updated_at",
     ]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "channel" and field is not None:
+            # This form only records what happened elsewhere; only email leaves the system.
+            field.help_text = MESSAGE_CHANNEL_HELP
+        return field
+
+
+# Where staff log a message by hand (the admin form, the API): nothing is sent from there.
+MESSAGE_CHANNEL_HELP = (
+    "This records a message; it sends nothing. SMS and chat messages are logged, not sent. "
+    "To email the contact, use “Send an email” on the contact's page."
+)
+
 
 @admin.register(Task)
 class TaskAdmin(StaffPickerAdminMixin, ContactRecordAdmin):

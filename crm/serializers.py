@@ -273,7 +273,13 @@ class AppointmentUpdateSerializer(AppointmentInputSerializer):
 class MessageInputSerializer(serializers.Serializer):
     contact = ScopedRelatedField(queryset=_contacts())
     direction = serializers.ChoiceField(choices=Message.Direction.choices)
-    channel = serializers.ChoiceField(choices=Message.Channel.choices)
+    channel = serializers.ChoiceField(
+        choices=Message.Channel.choices,
+        help_text=(
+            "Logging records a message; it sends nothing (SMS and chat are logged, not sent). "
+            "To email a contact, POST /api/crm/contacts/{id}/email/."
+        ),
+    )
     content = serializers.CharField(max_length=100_000)
     sent_at = serializers.DateTimeField(required=False)
     provider = serializers.CharField(max_length=50, required=False, allow_blank=True)

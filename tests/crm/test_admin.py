@@ -302,3 +302,12 @@ def test_appointment_and_message_date_ranges(admin_client):
     assert list(appointments.result_list) == [soon]
     assert list(messages.result_list) == [recent]
     assert Message.objects.count() == 2
+
+
+def test_message_form_says_sms_and_chat_are_logged_not_sent(admin_client):
+    response = admin_client.get(reverse("admin:crm_message_add"))
+
+    assert response.status_code == 200
+    help_text = response.context["adminform"].form.fields["channel"].help_text
+    assert "SMS and chat messages are logged, not sent" in help_text
+    assert "SMS and chat messages are logged, not sent" in response.content.decode()
