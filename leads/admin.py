@@ -7,10 +7,10 @@ estimated count, an index behind each default ordering, prefix search on email a
 """
 
 from datetime import timedelta
-from urllib.parse import quote
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
@@ -55,8 +55,16 @@ from leads.pipeline import (
     leads_assign_round_robin,
     leads_set_status,
 )
+from leads.replies import (
+    REPLY_BODY_MAX_LENGTH,
+    REPLY_SUBJECT_MAX_LENGTH,
+    contact_message_reply,
+    reply_subject,
+    reply_text,
+)
 from leads.resources import LeadResource
 from leads.selectors import (
+    contact_message_replies,
     early_access_requests_with_property_type,
     lead_timeline,
     leads_attach_submission_counts,
@@ -610,6 +618,18 @@ class EarlyAccessRequestAdmin(SubmissionAdmin):
             return value or "—"
 
 
+class ContactMessageReplyForm(forms.Form):
+    """A reply to a visitor, typed on the contact message's page."""
+
+    subject = forms.CharField(max_length=REPLY_SUBJECT_MAX_LENGTH)
+    body = forms.CharField(
+        label="Reply",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=REPLY_BODY_MAX_LENGTH,
+        help_text="The visitor's message is quoted below your reply.",
+    )
+
+
 @admin.register(ContactMessage)
 class ContactMessageAdmin(SubmissionAdmin):
     list_display = ["subject_or_start", "lead_email", "responded", "created_at", "reply"]
@@ -619,7 +639,13 @@ class ContactMessageAdmin(SubmissionAdmin):
     actions = ["mark_responded", "mark_not_responded"]
 
     def has_mark_responded_permission(self, request) -> bool:
+        # Support (and Managers): mark messages responded and reply to them.
         return request.user.has_perm("leads.mark_responded_contactmessage")
+
+    def get_list_display(self, request):
+        if self.has_mark_responded_permission(request):
+            return self.list_display
+        return [name for name in self.list_display if name != "reply"]
 
     @admin.display(description="subject", ordering="subject")
     def subject_or_start(self, message: ContactMessage) -> str:
@@ -627,18 +653,18 @@ class ContactMessageAdmin(SubmissionAdmin):
 
     @admin.display(description="reply")
     def reply(self, message: ContactMessage) -> str:
-        if not message.lead_id:
-            return "—"
-        return format_html('<a href="{}">Reply by email</a>', reply_mailto(message))
+        return format_html(
+            '<a href="{}">Reply</a>', reverse("admin:leads_contactmessage_reply", args=[message.pk])
+        )
 
     def _set_responded(self, request, queryset, responded: bool) -> int:
-        service = (
-            contact_message_mark_responded if responded else contact_message_mark_not_responded
-        )
         by = request.user.get_username()
         changed = 0
         for message in queryset.filter(responded=not responded):
-            service(message=message, by=by)
+            if responded:
+                contact_message_mark_responded(message=message, by=by, user=request.user)
+            else:
+                contact_message_mark_not_responded(message=message, by=by)
             changed += 1
         return changed
 
@@ -654,10 +680,16 @@ class ContactMessageAdmin(SubmissionAdmin):
         count = self._set_responded(request, queryset, False)
         self.message_user(request, f"{count} message(s) marked as not responded.", messages.SUCCESS)
 
+    def _reply_form(self, message: ContactMessage, data=None) -> ContactMessageReplyForm:
+        return ContactMessageReplyForm(data, initial={"subject": reply_subject(message)})
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_mark_responded"] = self.has_mark_responded_permission(request)
-        if obj is not None and obj.lead_id:
-            context["reply_url"] = reply_mailto(obj)
+        if obj is not None:
+            context["replies"] = contact_message_replies(message=obj)
+            if context["can_mark_responded"]:
+                context["reply_form"] = self._reply_form(obj)
+                context["reply_url"] = reverse("admin:leads_contactmessage_reply", args=[obj.pk])
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
@@ -666,6 +698,11 @@ class ContactMessageAdmin(SubmissionAdmin):
                 "<path:object_id>/responded/",
                 self.admin_site.admin_view(self.responded_view),
                 name="leads_contactmessage_responded",
+            ),
+            path(
+                "<path:object_id>/reply/",
+                self.admin_site.admin_view(self.reply_view),
+                name="leads_contactmessage_reply",
             ),
             *super().get_urls(),
         ]
@@ -685,11 +722,44 @@ class ContactMessageAdmin(SubmissionAdmin):
         )
         return HttpResponseRedirect(reverse("admin:leads_contactmessage_change", args=[message.pk]))
 
-
-def reply_mailto(message: ContactMessage) -> str:
-    """Return a mailto: link to the message's sender with "Re: <subject>" filled in."""
-    subject = message.subject or message.message[:60]
-    return f"mailto:{quote(message.lead.email, safe='@')}?subject={quote('Re: ' + subject)}"
+    def reply_view(self, request: HttpRequest, object_id: str):
+        """Answer the visitor by email (leads.replies): the form, then the outbox."""
+        if not self.has_mark_responded_permission(request):
+            raise PermissionDenied
+        # Scoped like every page of the lead admin: another organization's lead is not found.
+        message = self.get_object(request, unquote(object_id))
+        if message is None:
+            raise Http404("No such contact message.")
+        form = self._reply_form(message, request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                contact_message_reply(message=message, user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                self.message_user(
+                    request,
+                    f"Reply to {message.lead.email} queued: the lead's timeline shows it as sent "
+                    "once the mail server takes it.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:leads_contactmessage_change", args=[message.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Reply to {message.lead.email}",
+            "original": message,
+            "form": form,
+            "quoted": reply_text(body="", message=message).strip(),
+            "message_url": reverse("admin:leads_contactmessage_change", args=[message.pk]),
+        }
+        status = 400 if request.method == "POST" else 200
+        return TemplateResponse(
+            request, "admin/leads/contactmessage/reply.html", context, status=status
+        )
 
 
 @admin.register(PageSession)

@@ -145,3 +145,23 @@ def lead_converted_event(*, lead: UsersLead, contact, created: bool, by: str) ->
             "by": by,
         },
     )
+
+
+def lead_contact_message_replied_event(
+    *, message: ContactMessage, event_id, subject: str, body: str, email_id: int, by: str
+) -> LeadEvent:
+    # The reply's own words are kept here (the outbox row holds them with the quote): the
+    # timeline shows them, and they go with the lead when it is erased.
+    return _event(
+        id=event_id,
+        lead=message.lead,
+        event_type=LeadEventType.CONTACT_MESSAGE_REPLIED,
+        metadata={
+            "contact_message_id": str(message.id),
+            "subject": subject,
+            "body": body,
+            "to": message.lead.email,
+            "outbox_email_id": email_id,
+            "by": by,
+        },
+    )

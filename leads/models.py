@@ -77,6 +77,7 @@ class LeadEventType(models.TextChoices):
     LEAD_EDITED = "LEAD_EDITED", "Lead edited by staff"
     LEAD_CONVERTED = "LEAD_CONVERTED", "Lead converted to a contact"
     CONTACT_MESSAGE_REOPENED = "CONTACT_MESSAGE_REOPENED", "Contact message marked not responded"
+    CONTACT_MESSAGE_REPLIED = "CONTACT_MESSAGE_REPLIED", "Contact message replied to by email"
 
 
 class LeadStatus(models.TextChoices):
@@ -398,6 +399,19 @@ class ContactMessage(models.Model):
     subject = models.CharField(max_length=SUBJECT_MAX_LENGTH, blank=True)
     message = models.TextField()
     responded = models.BooleanField(default=False)
+    # Who marked it responded (or replied) and when; empty for messages answered before these
+    # columns existed and for those put back in the queue.
+    responded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        # Never searched by; deleting a staff user (rare) may scan the table to clear it.
+        db_index=False,
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     environment = _environment_field()
 

@@ -36,6 +36,8 @@ from leads.models import (
     UsersLead,
 )
 from leads.normalize import normalize_email
+from outbox.models import OutboxEmail
+from outbox.selectors import email_status_text, emails_by_id
 
 # How many of each kind of record the lead page reads: a fixed number of rows and queries,
 # however long the lead's history is.
@@ -285,11 +287,41 @@ def _changes_summary(changes: dict) -> str:
     return "\n".join(lines)
 
 
-def _event_entry(event: LeadEvent) -> LeadTimelineEntry | None:
+def _reply_entry(event: LeadEvent, email: OutboxEmail | None) -> LeadTimelineEntry:
+    """A reply sent from the admin, with where its email is (queued, sent, failed: why...)."""
+    meta = event.metadata or {}
+    url = ""
+    if meta.get("contact_message_id"):
+        url = reverse("admin:leads_contactmessage_change", args=[meta["contact_message_id"]])
+    return LeadTimelineEntry(
+        at=event.created_at,
+        kind="reply",
+        label=(
+            f"Replied by {meta.get('by') or 'staff'} by email ({email_status_text(email)}): "
+            f"{meta.get('subject', '')}"
+        ),
+        summary=meta.get("body", ""),
+        url=url,
+        details=dict(meta),
+    )
+
+
+def _reply_emails(events) -> dict[int, OutboxEmail]:
+    """The outbox rows of the replies among ``events``: one query, none without replies."""
+    return emails_by_id(
+        (event.metadata or {}).get("outbox_email_id")
+        for event in events
+        if event.event_type == LeadEventType.CONTACT_MESSAGE_REPLIED
+    )
+
+
+def _event_entry(event: LeadEvent, emails: dict | None = None) -> LeadTimelineEntry | None:
     meta = event.metadata or {}
     by = meta.get("by") or "staff"
     kind, label, summary, url = "event", event.get_event_type_display(), "", ""
     match event.event_type:
+        case LeadEventType.CONTACT_MESSAGE_REPLIED:
+            return _reply_entry(event, (emails or {}).get(meta.get("outbox_email_id")))
         case LeadEventType.LEAD_EDITED:
             kind, label = "staff-edit", f"Edited by {by}"
             summary = _changes_summary(meta.get("changes") or {})
@@ -327,7 +359,8 @@ def lead_timeline(*, lead: UsersLead, limit: int = TIMELINE_LIMIT_PER_KIND) -> l
 
     Six queries whatever the history holds: the latest ``limit`` questionnaires' answers,
     early-access requests, contact messages, page sessions, staff/other events, and the
-    submission events whose metadata (e.g. the preferred property type) enriches the rows.
+    submission events whose metadata (e.g. the preferred property type) enriches the rows;
+    a seventh reads the outbox rows of the replies among those events, when there are any.
     """
     newest = ("-created_at", "-pk")
     choices = list(lead.choices_responses.order_by(*newest)[: limit * 2])
@@ -348,12 +381,17 @@ def lead_timeline(*, lead: UsersLead, limit: int = TIMELINE_LIMIT_PER_KIND) -> l
         for record_id in meta.get("choices_response_ids") or []:
             by_record.setdefault(str(record_id), event)
 
+    reply_emails = _reply_emails(other_events)
     streams = [
         list(_choices_entries(choices, by_record)),
         [_early_access_entry(r, by_record.get(str(r.pk))) for r in requests],
         [_contact_message_entry(m, by_record.get(str(m.pk))) for m in messages],
         [_page_session_entry(s) for s in sessions],
-        [entry for entry in map(_event_entry, other_events) if entry is not None],
+        [
+            entry
+            for entry in (_event_entry(event, reply_emails) for event in other_events)
+            if entry is not None
+        ],
     ]
     merged = heapq.merge(*streams, key=lambda entry: entry.at, reverse=True)
     return list(merged)
@@ -379,3 +417,42 @@ def lead_timeline_for_contact(*, contact, user) -> list[LeadTimelineEntry]:
             entry.kind = f"{entry.kind} timeline-from-lead"  # marked as the lead's (CSS)
             entries.append(entry)
     return entries
+
+
+@dataclass
+class ContactMessageReply:
+    """A reply sent to a contact message, as its admin page lists it."""
+
+    at: datetime
+    by: str
+    subject: str
+    body: str
+    status: str
+    email: OutboxEmail | None
+
+
+def contact_message_replies(*, message: ContactMessage) -> list[ContactMessageReply]:
+    """The replies sent to ``message``, newest first, each with its email's status (2 queries)."""
+    events = list(
+        LeadEvent.objects.filter(
+            lead_id=message.lead_id,
+            event_type=LeadEventType.CONTACT_MESSAGE_REPLIED,
+            metadata__contact_message_id=str(message.pk),
+        ).order_by("-created_at", "-pk")[:TIMELINE_LIMIT_PER_KIND]
+    )
+    emails = _reply_emails(events)
+    replies = []
+    for event in events:
+        meta = event.metadata or {}
+        email = emails.get(meta.get("outbox_email_id"))
+        replies.append(
+            ContactMessageReply(
+                at=event.created_at,
+                by=meta.get("by") or "staff",
+                subject=meta.get("subject", ""),
+                body=meta.get("body", ""),
+                status=email_status_text(email),
+                email=email,
+            )
+        )
+    return replies

@@ -297,13 +297,18 @@ def contact_message_create(
 
 
 @transaction.atomic
-def contact_message_mark_responded(*, message: ContactMessage, by: str) -> ContactMessage:
-    """Mark ``message`` as answered by staff member ``by``; a second call changes nothing."""
+def contact_message_mark_responded(
+    *, message: ContactMessage, by: str, user=None
+) -> ContactMessage:
+    """Mark ``message`` as answered by staff member ``by`` (``user``, when known), now; a
+    second call changes nothing. Replying by email (leads/replies.py) marks it too."""
     message = ContactMessage.objects.select_for_update().select_related("lead").get(pk=message.pk)
     if message.responded:
         return message
     message.responded = True
-    message.save(update_fields=["responded"])
+    message.responded_at = timezone.now()
+    message.responded_by = user
+    message.save(update_fields=["responded", "responded_at", "responded_by"])
     events.lead_contact_message_responded_event(message=message, by=by)
     return message
 
@@ -352,7 +357,9 @@ def contact_message_mark_not_responded(*, message: ContactMessage, by: str) -> C
     if not message.responded:
         return message
     message.responded = False
-    message.save(update_fields=["responded"])
+    message.responded_at = None
+    message.responded_by = None
+    message.save(update_fields=["responded", "responded_at", "responded_by"])
     events.lead_contact_message_reopened_event(message=message, by=by)
     return message
 

@@ -25,3 +25,20 @@ def oldest_unsent_age_seconds() -> float | None:
         .first()
     )
     return None if created is None else round((now() - created).total_seconds(), 1)
+
+
+def email_status_text(email: OutboxEmail | None) -> str:
+    """Say where ``email`` is, in the words the timelines use: queued, sent, failed: <reason>."""
+    if email is None:
+        return "not in the outbox"
+    if email.status == OutboxEmail.Status.SENT:
+        return "sent"
+    if email.status == OutboxEmail.Status.FAILED:
+        return f"failed: {email.last_error}" if email.last_error else "failed"
+    return "queued"
+
+
+def emails_by_id(ids) -> dict[int, OutboxEmail]:
+    """The outbox rows with these ids, in one query (none when ``ids`` is empty)."""
+    ids = {int(pk) for pk in ids if pk is not None}
+    return {email.pk: email for email in OutboxEmail.objects.filter(pk__in=ids)} if ids else {}

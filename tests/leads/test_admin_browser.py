@@ -9,6 +9,7 @@ from crm.models import Contact
 from leads import services
 from leads.models import ContactMessage
 from leads.selectors import lead_get_by_email
+from outbox.models import OutboxEmail
 from tests.crm.factories import OrganizationFactory
 
 expect = pytest.importorskip("playwright.sync_api").expect
@@ -83,10 +84,21 @@ def test_staff_reads_a_lead_converts_it_and_answers_its_message(page, live_serve
     assert lead.converted_contact == contact
 
     page.locator(".timeline").get_by_role("link", name="Sent a message").click()
-    reply = page.get_by_role("link", name="Reply by email")
-    assert reply.get_attribute("href") == "mailto:priya@example.com?subject=Re%3A%20Baner"
-    page.get_by_role("button", name="Mark responded").click()
+    # Answered from its page: the form starts with "Re: <subject>", the email goes to the outbox.
+    reply_form = page.locator("form.contact-message-reply-form")
+    expect(reply_form.get_by_label("Subject")).to_have_value("Re: Baner")
+    reply_form.get_by_label("Reply").fill("Yes, Baner is open: come on Monday.")
+    shot(page, "message-reply-form")
+    reply_form.get_by_role("button", name="Send reply").click()
+    assert "Reply to priya@example.com queued" in page.locator(".messagelist").inner_text()
+    replies = page.locator(".contact-message-replies")
+    assert "Yes, Baner is open: come on Monday." in replies.inner_text()
+    assert "(queued)" in replies.inner_text()
     expect(page.get_by_role("button", name="Mark not responded")).to_be_visible()
-    shot(page, "message-responded")
-    assert ContactMessage.objects.get().responded
+    shot(page, "message-replied")
+    message = ContactMessage.objects.get()
+    assert message.responded and message.responded_by == admin_user
+    email = OutboxEmail.objects.get()
+    assert (email.to, email.subject) == ("priya@example.com", "Re: Baner")
+    assert "> Is Baner still open?" in email.body
     assert failed == []

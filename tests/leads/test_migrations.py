@@ -427,3 +427,42 @@ def test_status_migrations_mark_converted_leads_and_walk_back(migrator):
         )
     }
     assert not {"status", "owner_id"} & columns
+
+
+BEFORE_EVENT_TYPES = ("leads", "0008_add_lead_staff_permissions")
+BEFORE_REPLIED = ("leads", "0016_add_contact_message_responded_at_and_by")
+REPLIED = ("leads", "0017_lead_event_type_contact_message_replied")
+
+
+def test_event_types_walk_back_as_lead_edited_and_each_step_restores_only_its_own(migrator):
+    state = migrator.apply_initial_migration([REPLIED])
+    LeadEvent = state.apps.get_model("leads", "LeadEvent")
+    LeadEvent.objects.create(event_type="CONTACT_MESSAGE_REPLIED", metadata={"by": "asha"})
+    LeadEvent.objects.create(event_type="LEAD_CONVERTED", metadata={"by": "ravi"})
+
+    def types(state) -> dict[str, tuple]:
+        rows = state.apps.get_model("leads", "LeadEvent").objects.values_list(
+            "metadata", "event_type"
+        )
+        return {
+            meta["by"]: (event_type, meta.get("rolled_back_event_type"))
+            for meta, event_type in rows
+        }
+
+    assert types(migrator.apply_tested_migration([BEFORE_REPLIED])) == {
+        "asha": ("LEAD_EDITED", "CONTACT_MESSAGE_REPLIED"),
+        "ravi": ("LEAD_CONVERTED", None),
+    }
+    assert types(migrator.apply_tested_migration([BEFORE_EVENT_TYPES])) == {
+        "asha": ("LEAD_EDITED", "CONTACT_MESSAGE_REPLIED"),
+        "ravi": ("LEAD_EDITED", "LEAD_CONVERTED"),
+    }
+    # 0009 gives back only its own types: the reply waits for 0017 (the check would refuse it).
+    assert types(migrator.apply_tested_migration([BEFORE_REPLIED])) == {
+        "asha": ("LEAD_EDITED", "CONTACT_MESSAGE_REPLIED"),
+        "ravi": ("LEAD_CONVERTED", None),
+    }
+    assert types(migrator.apply_tested_migration([REPLIED])) == {
+        "asha": ("CONTACT_MESSAGE_REPLIED", None),
+        "ravi": ("LEAD_CONVERTED", None),
+    }
