@@ -98,7 +98,7 @@ def test_staff_reads_a_lead_converts_it_and_answers_its_message(page, live_serve
     shot(page, "message-replied")
     message = ContactMessage.objects.get()
     assert message.responded and message.responded_by == admin_user
-    email = OutboxEmail.objects.get()
+    email = OutboxEmail.objects.get(origin_label="leads.contact_message_reply")
     assert (email.to, email.subject) == ("priya@example.com", "Re: Baner")
     assert "> Is Baner still open?" in email.body
     assert failed == []

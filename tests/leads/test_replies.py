@@ -298,7 +298,7 @@ def test_a_rejected_reply_shows_failed_with_the_reason(smtp):
     contact_message_reply(message=message, subject="Re: x", body="Hello", user=staff(SUPPORT))
     smtp.replies = ["550 5.1.1 Mailbox unavailable"]
 
-    assert send_outbox_email(OutboxEmail.objects.get().pk) == "failed"
+    assert send_outbox_email(OutboxEmail.objects.get(origin_label=REPLY_ORIGIN).pk) == "failed"
 
     (entry,) = [e for e in lead_timeline(lead=message.lead) if e.kind == "reply"]
     assert "(failed: 550" in entry.label and "Mailbox unavailable" in entry.label
