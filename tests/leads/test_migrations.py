@@ -430,8 +430,8 @@ def test_status_migrations_mark_converted_leads_and_walk_back(migrator):
 
 
 BEFORE_EVENT_TYPES = ("leads", "0008_add_lead_staff_permissions")
-BEFORE_REPLIED = ("leads", "0016_add_contact_message_responded_at_and_by")
-REPLIED = ("leads", "0017_lead_event_type_contact_message_replied")
+BEFORE_REPLIED = ("leads", "0017_add_contact_message_responded_at_and_by")
+REPLIED = ("leads", "0018_lead_event_type_contact_message_replied")
 
 
 def test_event_types_walk_back_as_lead_edited_and_each_step_restores_only_its_own(migrator):

@@ -14,7 +14,7 @@ from core.db.operations import SqliteSafeAddField
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("leads", "0015_index_lead_email_and_phone_digits"),
+        ("leads", "0016_index_lead_folded_name"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

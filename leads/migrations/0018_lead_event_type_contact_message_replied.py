@@ -28,7 +28,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("leads", "0016_add_contact_message_responded_at_and_by"),
+        ("leads", "0017_add_contact_message_responded_at_and_by"),
     ]
 
     operations = [
