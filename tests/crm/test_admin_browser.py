@@ -108,6 +108,10 @@ def test_contact_list_and_page_fit_1366_pixels(live_server, page):
     assert page_width <= 1366
     expect(page.get_by_text("Asha Verma — Aftercare for implants")).to_be_visible()
     expect(page.locator("#timeline").get_by_text("Root canal, first sitting")).to_be_visible()
+    # The open-tasks inline shows each title once, in its column, as the link to the task.
+    tasks = page.locator(".open-tasks")
+    expect(tasks.locator("text=Send the treatment plan >> visible=true")).to_have_count(1)
+    expect(tasks.get_by_role("link", name="Send the treatment plan")).to_be_visible()
 
 
 @pytest.mark.django_db(transaction=True)
