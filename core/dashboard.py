@@ -14,7 +14,8 @@ on every page view, so each figure takes the planner's estimate instead (the pag
 along an index. The estimates of every figure are read in one query (``leadcrm_row_estimates``,
 core migration 0003), so the page costs the same number of queries on any table size: one for
 the table sizes and the chart column's statistics, one for the estimates when a table is
-large, and at most one aggregate per group.
+large, and at most one aggregate per group; plus, for who may view enrollments and progress,
+one grouped query for the instructor's courses section (``_courses``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ from leads.models import (
     LeadStatus,
     UsersLead,
 )
+from lms.models import Enrollment, LessonProgress
+from lms.selectors import STALLED_DAYS, course_completion
 
 CHART_DAYS = 30
 # On a large table, a figure the planner expects to be smaller than this is still counted
@@ -81,9 +84,36 @@ class Section:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class CourseRow:
+    """One course on the instructor's section: its active learners and how far they are."""
+
+    title: str
+    enrolled: int
+    lessons_done: int
+    lessons_possible: int  # the course's lessons times its active learners
+    percent: int
+    stalled: int
+    url: str  # the course's active enrollments
+    stalled_url: str  # those with no progress in STALLED_DAYS days
+
+
+@dataclass
+class Courses:
+    """The instructor's section: learners, completion per course, who stopped."""
+
+    figures: list[Figure] = field(default_factory=list)
+    rows: list[CourseRow] = field(default_factory=list)
+    # Courses with active learners beyond the rows shown (the busiest COURSE_ROWS are).
+    more: int = 0
+    stalled_days: int = STALLED_DAYS
+
+
 @dataclass
 class Dashboard:
     sections: list[Section] = field(default_factory=list)
+    # Shown to who may view enrollments and progress; None otherwise.
+    courses: Courses | None = None
     chart: list[Bar] = field(default_factory=list)
     chart_max: int = 0
     chart_width: int = CHART_WIDTH
@@ -217,7 +247,8 @@ def _count_groups(groups: list[Group], large: set[str], *, exact_below: int | No
 
 
 def dashboard_figures(*, user, now: datetime | None = None) -> Dashboard:
-    """Return the dashboard for ``user``: lead, early-access, inbox and CRM figures and a chart."""
+    """Return the dashboard for ``user``: lead, early-access, inbox and CRM figures, a chart,
+    and the instructor's courses section."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     statistics = _table_statistics()
@@ -270,7 +301,55 @@ def dashboard_figures(*, user, now: datetime | None = None) -> Dashboard:
     )
     if crm.figures:
         dashboard.sections.append(crm)
+    if _can_view(user, Enrollment) and _can_view(user, LessonProgress):
+        dashboard.courses = _courses(user, now)
     return dashboard
+
+
+COURSE_ROWS = 8
+
+
+def _courses(user, now: datetime) -> Courses:
+    """The instructor's section from one grouped query over the active enrollments the user
+    may see (lms.selectors.course_completion). LMS tables stay small (thousands of rows), so
+    this one is counted exactly, with no planner estimate."""
+    rows = course_completion(user=user, now=now)
+    active = {"status__exact": Enrollment.Status.ACTIVE}
+    stalled = {"progress": "stalled"}
+    courses = Courses(
+        figures=[
+            Figure(
+                "Active enrollments",
+                sum(row.enrolled for row in rows),
+                _changelist(Enrollment, **active),
+            ),
+            Figure(
+                f"Enrollments with no progress in {STALLED_DAYS} days",
+                sum(row.stalled for row in rows),
+                _changelist(Enrollment, **stalled),
+                hint=(
+                    f"active learners enrolled over {STALLED_DAYS} days ago who have lessons "
+                    f"left and recorded nothing in the course for {STALLED_DAYS} days"
+                ),
+            ),
+        ],
+        more=max(0, len(rows) - COURSE_ROWS),
+    )
+    for row in rows[:COURSE_ROWS]:
+        course = {"course__id__exact": row.course_id}
+        courses.rows.append(
+            CourseRow(
+                title=row.title,
+                enrolled=row.enrolled,
+                lessons_done=row.done,
+                lessons_possible=row.lessons * row.enrolled,
+                percent=row.percent,
+                stalled=row.stalled,
+                url=_changelist(Enrollment, **active, **course),
+                stalled_url=_changelist(Enrollment, **stalled, **course),
+            )
+        )
+    return courses
 
 
 def _lead_sections(user, today: date, statistics: Statistics, groups: list[Group]):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.dashboard import dashboard_figures
 from crm.models import Contact, Task
+from lms.models import Enrollment
 from tests.crm.factories import (
     AppointmentFactory,
     ContactFactory,
@@ -21,6 +22,13 @@ from tests.leads.factories import (
     ContactMessageFactory,
     EarlyAccessRequestFactory,
     UsersLeadFactory,
+)
+from tests.lms.factories import (
+    ChapterFactory,
+    CourseFactory,
+    EnrollmentFactory,
+    LessonFactory,
+    LessonProgressFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -70,6 +78,22 @@ def _known_dataset(superuser):
     TaskFactory(
         contact=clinic, status=Task.Status.COMPLETED, completed_at=now, due_date=now - timedelta(1)
     )
+    # Courses: agency A's clinic has done one of three lessons; agency B's contact one of one
+    # in a platform course, and a second one of B stopped a month ago.
+    course = CourseFactory(organization=agency_a, title="Implant basics")
+    lessons = LessonFactory.create_batch(3, chapter=ChapterFactory(course=course))
+    EnrollmentFactory(contact=clinic, course=course)
+    LessonProgressFactory(contact=clinic, lesson=lessons[0], completed=True)
+    platform = CourseFactory(organization=None, title="Platform basics")
+    lesson = LessonFactory(chapter=ChapterFactory(course=platform))
+    learner = Contact.objects.get(organization=agency_b)
+    EnrollmentFactory(contact=learner, course=platform)
+    LessonProgressFactory(contact=learner, lesson=lesson, completed=True)
+    quiet = EnrollmentFactory(
+        contact=ContactFactory(organization=agency_b, contact_type=Contact.Type.EMPLOYEE),
+        course=platform,
+    )
+    Enrollment.objects.filter(pk=quiet.pk).update(created_at=now - timedelta(days=30))
     return agency_a, agency_b
 
 
@@ -236,8 +260,9 @@ def test_the_dashboard_runs_a_fixed_number_of_queries(
     admin_client.get(DASHBOARD)  # the first page of a session also stamps its activity
 
     # Session + user, then: the table sizes (PostgreSQL), one aggregate per group (leads with
-    # their chart, early access, inbox, contacts, appointments, tasks); the recent-actions box.
-    with django_assert_max_num_queries(10):
+    # their chart, early access, inbox, contacts, appointments, tasks), the courses section's
+    # one grouped query; the recent-actions box.
+    with django_assert_max_num_queries(11):
         response = admin_client.get(DASHBOARD)
 
     assert response.status_code == 200
@@ -264,8 +289,9 @@ def test_large_tables_are_read_from_the_planner_not_counted(
     _analyze()
 
     # The table sizes with the chart column's statistics, every estimate in one query, then at
-    # most one exact aggregate per group (the figures estimated small, the small tables).
-    with django_assert_max_num_queries(8):
+    # most one exact aggregate per group (the figures estimated small, the small tables), and
+    # the courses section's one grouped query.
+    with django_assert_max_num_queries(9):
         dashboard = dashboard_figures(user=admin_user)
 
     figures = _figures(dashboard)
@@ -330,8 +356,9 @@ def test_the_same_query_count_at_ten_times_the_data(admin_user, monkeypatch, lar
     after = _queries_of_the_dashboard(admin_user)
 
     assert before == after
-    # The table sizes (PostgreSQL), the estimates (large tables) and one aggregate per group.
-    assert after <= (1 + 1 + 6 if large else 1 + 6)
+    # The table sizes (PostgreSQL), the estimates (large tables), one aggregate per group and
+    # the courses section's grouped query.
+    assert after <= (1 + 1 + 6 + 1 if large else 1 + 6 + 1)
 
 
 def _is_postgres() -> bool:
@@ -386,3 +413,105 @@ def test_new_today_opens_the_list_with_its_date_filter_selected(admin_client):
     first_seen = next(spec for spec in changelist.filter_specs if spec.title == "first seen")
     assert first_seen.value() == "today"  # the sidebar shows "Today", not "All"
     assert len(changelist.result_list) == 1
+
+
+# The instructor's courses section ----------------------------------------------------------------
+
+
+def _instructor(organization=None):
+    from django.contrib.auth.models import Group as StaffGroup
+
+    user = (
+        OrganizationMembershipFactory(organization=organization).user
+        if organization
+        else StaffUserFactory()
+    )
+    user.groups.add(StaffGroup.objects.get(name="Instructors"))
+    return type(user).objects.get(pk=user.pk)
+
+
+def test_the_courses_section_counts_learners_completion_and_who_stopped(admin_user):
+    agency_a, agency_b = _known_dataset(admin_user)
+
+    courses = dashboard_figures(user=_instructor()).courses
+
+    figures = {figure.label: figure.value for figure in courses.figures}
+    assert figures == {"Active enrollments": 3, "Enrollments with no progress in 14 days": 1}
+    rows = {row.title: row for row in courses.rows}
+    platform, implants = rows["Platform basics"], rows["Implant basics"]
+    assert (platform.enrolled, platform.lessons_done, platform.lessons_possible) == (2, 1, 2)
+    assert (platform.percent, platform.stalled) == (50, 1)
+    assert (implants.enrolled, implants.lessons_done, implants.lessons_possible) == (1, 1, 3)
+    assert (implants.percent, implants.stalled) == (33, 0)
+    assert [row.title for row in courses.rows] == ["Platform basics", "Implant basics"]
+
+
+def test_each_courses_figure_and_row_links_to_exactly_its_enrollments(client, admin_user):
+    _known_dataset(admin_user)
+    instructor = _instructor()
+    client.force_login(instructor)
+
+    courses = dashboard_figures(user=instructor).courses
+
+    for figure in courses.figures:
+        assert client.get(figure.url).context["cl"].result_count == figure.value, figure.label
+    for row in courses.rows:
+        assert client.get(row.url).context["cl"].result_count == row.enrolled, row.title
+        assert client.get(row.stalled_url).context["cl"].result_count == row.stalled, row.title
+
+
+def test_a_members_courses_section_counts_only_its_organizations_learners(admin_user):
+    agency_a, agency_b = _known_dataset(admin_user)
+
+    mine = dashboard_figures(user=_instructor(agency_a)).courses
+    theirs = dashboard_figures(user=_instructor(agency_b)).courses
+
+    assert [(row.title, row.enrolled) for row in mine.rows] == [("Implant basics", 1)]
+    # B's learners are in a platform course: B's instructor follows them there.
+    assert [(row.title, row.enrolled, row.stalled) for row in theirs.rows] == [
+        ("Platform basics", 2, 1)
+    ]
+
+
+def test_the_courses_section_is_for_who_may_view_enrollments_and_progress(admin_user):
+    _known_dataset(admin_user)
+    sales = StaffUserFactory()
+    sales.user_permissions.set(Permission.objects.filter(codename__startswith="view_crm"))
+    only_enrollments = StaffUserFactory()
+    only_enrollments.user_permissions.set(Permission.objects.filter(codename="view_enrollment"))
+
+    assert dashboard_figures(user=sales).courses is None
+    assert dashboard_figures(user=only_enrollments).courses is None
+    assert dashboard_figures(user=_instructor()).courses is not None
+
+
+def test_the_page_shows_the_courses_section(client, admin_user):
+    _known_dataset(admin_user)
+    client.force_login(_instructor())
+
+    html = client.get(DASHBOARD).content.decode()
+
+    section = html.split('id="courses-title"')[1].split("</section>")[0]
+    assert "Completion per course" in section
+    assert "Implant basics" in section and "33%" in section and "(1 of 3)" in section
+    assert "Enrollments with no progress in 14 days" in section
+
+
+def test_the_courses_section_costs_one_query_at_any_size(admin_user):
+    instructor = _instructor()
+    # The same permissions but the LMS's: no courses section.
+    without = StaffUserFactory()
+    without.user_permissions.set(
+        Permission.objects.filter(group__name="Instructors").exclude(content_type__app_label="lms")
+    )
+    for user in (instructor, without):
+        dashboard_figures(user=user)  # read the permissions once (cached on the user)
+
+    _known_dataset(admin_user)
+    small = _queries_of_the_dashboard(instructor)
+    for _ in range(10):
+        _known_dataset(admin_user)
+    large = _queries_of_the_dashboard(instructor)
+
+    assert small == large
+    assert large == _queries_of_the_dashboard(without) + 1
