@@ -30,6 +30,12 @@ def _schedule(sender: Celery, **kwargs) -> None:
     )
     # Background exports: expire old files, hand out stuck jobs again, publish waiting ones.
     sender.add_periodic_task(60, sender.signature("exports.sweep"), name="exports sweep")
+    # Each staff member's digest at about 07:00 their time: checked on the same beat.
+    sender.add_periodic_task(
+        settings.REMINDER_CHECK_SECONDS,
+        sender.signature("core.send_morning_digests"),
+        name="morning digests",
+    )
     # Daily at 03:30 (TIME_ZONE); it erases nothing while LEAD_RETENTION_DAYS is unset.
     sender.add_periodic_task(
         crontab(hour=3, minute=30),

@@ -3,10 +3,10 @@
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.contenttypes import views as contenttype_views
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
@@ -81,6 +81,7 @@ class StaffAdminSite(admin.AdminSite):
                 name="view_on_site",
             ),
             path("search/", self.admin_view(self.search_view), name="search"),
+            path("preferences/", self.admin_view(self.preferences_view), name="preferences"),
             *super().get_urls(),
         ]
 
@@ -98,6 +99,32 @@ class StaffAdminSite(admin.AdminSite):
             "min_length": MIN_TERM_LENGTH,
         }
         return TemplateResponse(request, "admin/search.html", context)
+
+    def preferences_view(self, request):
+        """The signed-in staff member's own preferences: the morning digest, their time zone."""
+        from core.forms import StaffPreferenceForm
+        from core.models import StaffPreference
+        from core.preferences import staff_preference_set
+
+        current = StaffPreference.objects.filter(user=request.user).first()
+        initial = {
+            "morning_digest": current.morning_digest if current else False,
+            "timezone": current.timezone if current else "",
+        }
+        form = StaffPreferenceForm(request.POST or None, initial=initial)
+        status = 200
+        if request.method == "POST":
+            if form.is_valid():
+                try:
+                    staff_preference_set(user=request.user, **form.cleaned_data)
+                except ValidationError as exc:
+                    form.add_error(None, exc)
+                else:
+                    messages.success(request, "Your preferences are saved.")
+                    return HttpResponseRedirect(request.path)
+            status = 400
+        context = {**self.each_context(request), "title": "My preferences", "form": form}
+        return TemplateResponse(request, "admin/preferences.html", context, status=status)
 
     def view_on_site(self, request, content_type_id, object_id):
         try:

@@ -970,10 +970,19 @@ class AppointmentReminderInline(WorkspaceTabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("appointment__contact")
 
+    def has_view_permission(self, request, obj=None):
+        # The appointment's own permission (the reminders have none of their own).
+        return request.user.has_perm("crm.view_appointment") or request.user.has_perm(
+            "crm.change_appointment"
+        )
+
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
     @admin.display(description="when")

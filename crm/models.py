@@ -421,6 +421,9 @@ class AppointmentReminder(ConstraintFieldErrorsMixin, models.Model):
 
     class Meta:
         ordering = ["due_at", "-minutes_before"]
+        # Part of its appointment, written only by the services: who may view the appointment
+        # sees its reminders (the admin inline), and no group needs permissions of its own.
+        default_permissions = ()
         constraints = [
             models.UniqueConstraint(
                 fields=["appointment", "minutes_before"],

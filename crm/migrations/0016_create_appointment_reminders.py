@@ -56,6 +56,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["due_at", "-minutes_before"],
+                "default_permissions": (),
                 "indexes": [
                     models.Index(
                         condition=models.Q(("status", "PENDING")),

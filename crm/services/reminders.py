@@ -23,6 +23,7 @@ from django.template.loader import render_to_string
 from django.utils.timezone import now
 
 from core.local_time import format_local, zone
+from core.preferences import staff_time_zone
 from crm.models import Appointment, AppointmentReminder, Task
 from outbox.models import OutboxEmail
 from outbox.services import email_enqueue, email_withdraw
@@ -172,6 +173,7 @@ def _appointment_reminder_send(reminder: AppointmentReminder) -> int:
         logger.info("reminder %s of appointment %s not sent: %s", reminder.pk, appointment.pk, note)
         return 1
     tz = zone(appointment.timezone, contact.timezone)
+    owner_tz = zone(staff_time_zone(owner)) if owner is not None else tz
     context = {
         "appointment": appointment,
         "contact": contact,
@@ -180,6 +182,10 @@ def _appointment_reminder_send(reminder: AppointmentReminder) -> int:
         "starts": format_local(appointment.start_time, tz),
         "ends": format_local(appointment.end_time, tz, with_date=False),
         "lead": _lead_words(reminder.minutes_before),
+        # The owner's own clock, when it is another zone than the appointment's.
+        "owner_starts": (
+            format_local(appointment.start_time, owner_tz) if owner_tz.key != tz.key else ""
+        ),
     }
     for role, address, template in emails:
         subject, body = render_email(template, context)
@@ -283,7 +289,7 @@ def _task_reminder_send(task: Task, current: datetime) -> int:
         "contact": task.contact,
         "organization": task.organization,
         "assignee": assignee,
-        "due": format_local(task.due_date, zone()),
+        "due": format_local(task.due_date, zone(staff_time_zone(assignee))),
     }
     subject, body = render_email("crm/reminders/task_due.txt", context)
     email_enqueue(

@@ -447,3 +447,17 @@ def test_an_appointment_an_hour_away_reminds_once_over_smtp(
     appointment.refresh_from_db()
     assert appointment.reminder_sent is True
     assert appointment.reminders.get().minutes_before == 60
+
+
+@pytest.mark.django_db
+def test_staff_who_may_view_the_appointment_see_its_reminders(start, client):
+    from tests.api_support import grant
+
+    appointment = make_appointment(start=start)
+    sales = OrganizationMembershipFactory(organization=appointment.organization).user
+    client.force_login(grant(sales, "crm.view_appointment", "crm.change_appointment"))
+
+    page = client.get(reverse("admin:crm_appointment_change", args=[appointment.pk]))
+
+    assert page.status_code == 200
+    assert "1 hour before" in page.content.decode()

@@ -1,0 +1,11 @@
+"""Worker tasks of core: the morning digests (scheduled in config/celery.py)."""
+
+from celery import shared_task
+
+from core.digest import morning_digests_send
+
+
+@shared_task(name="core.send_morning_digests")
+def send_morning_digests() -> int:
+    """Send the morning digests whose time has come; return how many days were claimed."""
+    return morning_digests_send()
