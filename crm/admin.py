@@ -9,7 +9,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
@@ -958,74 +958,54 @@ class StaffPickerAdminMixin:
         return initial
 
 
-class AppointmentReminderInline(WorkspaceTabularInline):
-    """The appointment's reminders, upcoming and sent (read-only: the services arm them)."""
+def _reminder_outcome(reminder: AppointmentReminder, statuses: set[str]) -> str:
+    """In words: what became of a reminder (``statuses``: its outbox emails' statuses)."""
+    if reminder.status == AppointmentReminder.Status.PENDING:
+        return ""
+    if reminder.status == AppointmentReminder.Status.SKIPPED:
+        return reminder.note
+    states = []
+    if OutboxEmail.Status.SENT in statuses:
+        states.append("taken by the mail server")
+    if OutboxEmail.Status.FAILED in statuses:
+        states.append("refused for an address (see the email outbox)")
+    if statuses & {OutboxEmail.Status.PENDING, OutboxEmail.Status.SENDING}:
+        states.append("waiting in the email outbox")
+    return f"To {reminder.recipients}: {', '.join(states) or 'no email left in the outbox'}."
 
-    model = AppointmentReminder
-    fields = ["lead_time", "due", "status", "sent_at", "outcome"]
-    readonly_fields = fields
-    can_delete = False
-    verbose_name_plural = "reminders"
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("appointment__contact")
-
-    def has_view_permission(self, request, obj=None):
-        # The appointment's own permission (the reminders have none of their own).
-        return request.user.has_perm("crm.view_appointment") or request.user.has_perm(
-            "crm.change_appointment"
-        )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="when")
-    def lead_time(self, reminder: AppointmentReminder) -> str:
-        return lead_time_words(reminder.minutes_before)
-
-    @admin.display(description="due")
-    def due(self, reminder: AppointmentReminder) -> str:
-        appointment = reminder.appointment
-        return format_local(
-            reminder.due_at, zone(appointment.timezone, appointment.contact.timezone)
-        )
-
-    @admin.display(description="outcome")
-    def outcome(self, reminder: AppointmentReminder) -> str:
-        if reminder.status == AppointmentReminder.Status.PENDING:
-            return ""
-        if reminder.status == AppointmentReminder.Status.SKIPPED:
-            return reminder.note
-        statuses = self._email_statuses(reminder.appointment_id).get(str(reminder.pk), set())
-        states = []
-        if OutboxEmail.Status.SENT in statuses:
-            states.append("taken by the mail server")
-        if OutboxEmail.Status.FAILED in statuses:
-            states.append("refused for an address (see the email outbox)")
-        if statuses & {OutboxEmail.Status.PENDING, OutboxEmail.Status.SENDING}:
-            states.append("waiting in the email outbox")
-        return f"To {reminder.recipients}: {', '.join(states) or 'no email left in the outbox'}."
-
-    def _email_statuses(self, appointment_id) -> dict[str, set[str]]:
-        # The outbox statuses of the page's reminder emails, read once for all the rows.
-        cache = getattr(self, "_statuses", None)
-        if cache is None or cache[0] != appointment_id:
-            ids = AppointmentReminder.objects.filter(appointment_id=appointment_id).values_list(
-                "pk", flat=True
+def appointment_reminders_table(appointment: Appointment) -> str:
+    """The appointment's reminders, upcoming and sent, as a small read-only table (two
+    queries: the reminders, then their emails' statuses in the outbox)."""
+    reminders = list(AppointmentReminder.objects.filter(appointment=appointment))
+    if not reminders:
+        return "None: reminders are armed for an upcoming appointment when it is saved."
+    statuses: dict[str, set[str]] = {}
+    for origin_id, status in OutboxEmail.objects.filter(
+        origin_label=APPOINTMENT_REMINDER_ORIGIN,
+        origin_id__in=[str(reminder.pk) for reminder in reminders],
+    ).values_list("origin_id", "status"):
+        statuses.setdefault(origin_id, set()).add(status)
+    tz = zone(appointment.timezone, appointment.contact.timezone)
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                lead_time_words(reminder.minutes_before),
+                format_local(reminder.due_at, tz),
+                reminder.get_status_display(),
+                format_local(reminder.sent_at, tz) if reminder.sent_at else "",
+                _reminder_outcome(reminder, statuses.get(str(reminder.pk), set())),
             )
-            statuses: dict[str, set[str]] = {}
-            for origin_id, status in OutboxEmail.objects.filter(
-                origin_label=APPOINTMENT_REMINDER_ORIGIN, origin_id__in=[str(pk) for pk in ids]
-            ).values_list("origin_id", "status"):
-                statuses.setdefault(origin_id, set()).add(status)
-            cache = self._statuses = (appointment_id, statuses)
-        return cache[1]
+            for reminder in reminders
+        ),
+    )
+    return format_html(
+        '<table class="appointment-reminders"><thead><tr><th>When</th><th>Due</th>'
+        "<th>Status</th><th>Sent at</th><th>Outcome</th></tr></thead><tbody>{}</tbody></table>",
+        rows,
+    )
 
 
 @admin.register(Appointment)
@@ -1042,11 +1022,24 @@ class AppointmentAdmin(StaffPickerAdminMixin, ContactRecordAdmin):
     search_fields = ["title", "location", "contact__name", "contact__email"]
     # Status moves only through the actions (the services know the allowed transitions);
     # reminder_sent only by the reminders themselves.
-    readonly_fields = ["organization", "status", "reminder_sent", "created_at", "updated_at"]
+    readonly_fields = [
+        "organization",
+        "status",
+        "reminder_sent",
+        "reminder_list",
+        "created_at",
+        "updated_at",
+    ]
     actions = ["confirm", "cancel", "complete"]
     form = AppointmentAdminForm
     staff_picker_field = "owner"
-    inlines = [AppointmentReminderInline]
+
+    @admin.display(description="reminders")
+    def reminder_list(self, appointment: Appointment) -> str:
+        # A read-only field, not an inline: nothing of it is posted with the form.
+        if appointment._state.adding:
+            return "Armed when the appointment is saved (APPOINTMENT_REMINDER_MINUTES)."
+        return appointment_reminders_table(appointment)
 
     def get_urls(self):
         return [
