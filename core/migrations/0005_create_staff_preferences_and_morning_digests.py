@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
-        ("core", "0003_create_row_estimates_function"),
+        ("core", "0004_create_fold_function"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
