@@ -295,6 +295,21 @@ class OrganizationAdmin(WorkspaceAdmin):
             request, obj
         )
 
+    def save_model(self, request, obj, form, change):
+        # The form has validated; the services write (crm/services/organizations.py).
+        if not change:
+            organization = services.organization_create(name=obj.name, slug=obj.slug, type=obj.type)
+            vars(obj).update(vars(organization))
+            return
+        data = {
+            field: getattr(obj, field)
+            for field in form.changed_data
+            if field in services.ORGANIZATION_UPDATABLE_FIELDS
+        }
+        if data:
+            services.organization_update(organization=obj, data=data)
+        obj.refresh_from_db()
+
 
 # Contacts --------------------------------------------------------------------------------------
 
@@ -867,6 +882,27 @@ class ContactIntegrationAdmin(WorkspaceAdmin):
     search_fields = ["external_id", "contact__name", "contact__email"]
     autocomplete_fields = ["contact"]
     readonly_fields = ["created_at", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A contact's record at a provider stays that contact's, at that provider.
+        readonly = super().get_readonly_fields(request, obj)
+        return [*readonly, "contact", "provider"] if obj is not None else readonly
+
+    def save_model(self, request, obj, form, change):
+        # The form has validated; the services write (crm/services/integrations.py).
+        fields = services.INTEGRATION_UPDATABLE_FIELDS
+        if not change:
+            integration = services.contact_integration_create(
+                contact=obj.contact,
+                provider=obj.provider,
+                **{field: getattr(obj, field) for field in fields},
+            )
+            vars(obj).update(vars(integration))
+            return
+        data = {field: getattr(obj, field) for field in form.changed_data if field in fields}
+        if data:
+            services.contact_integration_update(integration=obj, data=data)
+        obj.refresh_from_db()
 
 
 # Notes, appointments, messages, tasks ----------------------------------------------------------

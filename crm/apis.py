@@ -7,6 +7,7 @@ from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -23,6 +24,7 @@ from crm.models import (
     Tag,
     Task,
 )
+from crm.scoping import organization_ids_for
 from crm.services import (
     appointment_cancel,
     appointment_complete,
@@ -32,6 +34,8 @@ from crm.services import (
     appointment_update,
     contact_add_tags,
     contact_create,
+    contact_integration_create,
+    contact_integration_update,
     contact_move,
     contact_note_create,
     contact_remove_tags,
@@ -40,6 +44,8 @@ from crm.services import (
     message_resend_email,
     message_send_email,
     message_update_status,
+    organization_create,
+    organization_update,
     tag_get_or_create,
     task_assign,
     task_cancel,
@@ -63,14 +69,45 @@ class MessageCursorPagination(StaffCursorPagination):
     ordering = "-sent_at"
 
 
-class OrganizationViewSet(StaffApiMixin, viewsets.ReadOnlyModelViewSet):
-    """The organizations the caller works for (platform staff: all of them)."""
+@extend_schema_view(
+    create=extend_schema(
+        request=s.OrganizationInputSerializer,
+        responses={201: s.OrganizationSerializer},
+        description="Platform staff only: a member of organizations works inside them (403).",
+    ),
+    partial_update=extend_schema(
+        request=s.OrganizationUpdateSerializer, responses={200: s.OrganizationSerializer}
+    ),
+)
+class OrganizationViewSet(
+    StaffApiMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The organizations the caller works for (platform staff: all of them); platform staff
+    create them, and whoever may change them changes those they work for."""
 
     queryset = Organization.objects.all()
     serializer_class = s.OrganizationSerializer
     filterset_class = filters.OrganizationFilter
     ordering_fields = ["name", "created_at"]
     ordering = ["name", "id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def create(self, request: Request) -> Response:
+        # As the admin's add button (OrganizationAdmin.has_add_permission).
+        if organization_ids_for(request.user) is not None:
+            raise PermissionDenied("Only platform staff create organizations.")
+        data = _validated(s.OrganizationInputSerializer, request)
+        organization = self.run_service(organization_create, **data)
+        return Response(self.get_serializer(organization).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk=None) -> Response:
+        organization = self.get_object()
+        data = _validated(s.OrganizationUpdateSerializer, request, partial=True)
+        organization = self.run_service(organization_update, organization=organization, data=data)
+        return Response(self.get_serializer(organization).data)
 
 
 @extend_schema_view(
@@ -373,11 +410,41 @@ class TagViewSet(
         return Response(self.get_serializer(tag).data, status=code)
 
 
-class ContactIntegrationViewSet(StaffApiMixin, viewsets.ReadOnlyModelViewSet):
-    """Contacts' records in outside systems (written by the syncs, read here)."""
+@extend_schema_view(
+    create=extend_schema(
+        request=s.ContactIntegrationInputSerializer,
+        responses={201: s.ContactIntegrationSerializer},
+    ),
+    partial_update=extend_schema(
+        request=s.ContactIntegrationUpdateSerializer,
+        responses={200: s.ContactIntegrationSerializer},
+    ),
+)
+class ContactIntegrationViewSet(
+    StaffApiMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Contacts' records in outside systems: link a contact to one, then update its id, data
+    and sync state (a provider's id belongs to one contact)."""
 
     queryset = ContactIntegration.objects.all()
     serializer_class = s.ContactIntegrationSerializer
     filterset_class = filters.ContactIntegrationFilter
     ordering_fields = ["created_at", "last_sync_at"]
     ordering = ["-created_at", "id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def create(self, request: Request) -> Response:
+        data = _validated(s.ContactIntegrationInputSerializer, request)
+        integration = self.run_service(contact_integration_create, **data)
+        return Response(self.get_serializer(integration).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk=None) -> Response:
+        integration = self.get_object()
+        data = _validated(s.ContactIntegrationUpdateSerializer, request, partial=True)
+        integration = self.run_service(
+            contact_integration_update, integration=integration, data=data
+        )
+        return Response(self.get_serializer(integration).data)

@@ -321,3 +321,39 @@ class TaskCompleteInputSerializer(serializers.Serializer):
 class TagInputSerializer(serializers.Serializer):
     organization = ScopedRelatedField(queryset=Organization.objects.all())
     name = serializers.CharField(max_length=MAX_TAG_LENGTH)
+
+
+class OrganizationInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    slug = serializers.SlugField(max_length=100)
+    type = serializers.ChoiceField(
+        choices=Organization.Type.choices, default=Organization.Type.AGENCY
+    )
+
+
+class OrganizationUpdateSerializer(OrganizationInputSerializer):
+    """PATCH: any of the fields."""
+
+    name = serializers.CharField(max_length=200, required=False)
+    slug = serializers.SlugField(max_length=100, required=False)
+    type = serializers.ChoiceField(choices=Organization.Type.choices, required=False)
+
+
+class ContactIntegrationInputSerializer(serializers.Serializer):
+    contact = ScopedRelatedField(queryset=_contacts())
+    provider = serializers.CharField(max_length=50)
+    external_id = serializers.CharField(max_length=255)
+    external_data = serializers.DictField(
+        child=serializers.JSONField(), required=False, help_text="The outside system's record."
+    )
+    sync_status = serializers.CharField(max_length=32, default="active")
+    last_sync_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ContactIntegrationUpdateSerializer(serializers.Serializer):
+    """PATCH: the outside record's id, data and sync state; contact and provider stay."""
+
+    external_id = serializers.CharField(max_length=255, required=False)
+    external_data = serializers.DictField(child=serializers.JSONField(), required=False)
+    sync_status = serializers.CharField(max_length=32, required=False)
+    last_sync_at = serializers.DateTimeField(required=False, allow_null=True)

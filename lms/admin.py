@@ -22,9 +22,7 @@ from lms.models import (
     LessonProgress,
 )
 from lms.selectors import correlated_count
-
-# Ticking lessons may create a progress row or change one.
-PROGRESS_PERMISSIONS = ("lms.add_lessonprogress", "lms.change_lessonprogress")
+from lms.services import PROGRESS_PERMISSIONS
 
 # On the contact page: the contact's courses, lesson by lesson (crm/contact_sections.py; crm never
 # imports lms) ----------------------------------------------------------------------------------

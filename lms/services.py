@@ -30,6 +30,9 @@ from crm.models import Contact
 from lms.models import Course, Enrollment, Lesson, LessonProgress
 
 ENROLLMENT_UPDATABLE_FIELDS = frozenset({"status", "amount"})
+# What a caller (the admin's buttons, the API) must hold to record progress: the upsert may
+# create a row or change one.
+PROGRESS_PERMISSIONS = ("lms.add_lessonprogress", "lms.change_lessonprogress")
 
 OTHER_ORGANIZATION = (
     "This course belongs to another organization: a contact takes its own organization's "

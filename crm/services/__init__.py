@@ -15,6 +15,11 @@ from crm.services.contacts import (
     contact_move,
     contact_update,
 )
+from crm.services.integrations import (
+    INTEGRATION_UPDATABLE_FIELDS,
+    contact_integration_create,
+    contact_integration_update,
+)
 from crm.services.messages import (
     message_log,
     message_resend_email,
@@ -22,12 +27,19 @@ from crm.services.messages import (
     message_update_status,
 )
 from crm.services.notes import contact_note_create
+from crm.services.organizations import (
+    ORGANIZATION_UPDATABLE_FIELDS,
+    organization_create,
+    organization_update,
+)
 from crm.services.tags import contact_add_tags, contact_remove_tags, tag_get_or_create
 from crm.services.tasks import task_assign, task_cancel, task_complete, task_create, task_start
 
 __all__ = [
     "APPOINTMENT_UPDATABLE_FIELDS",
     "CONTACT_UPDATABLE_FIELDS",
+    "INTEGRATION_UPDATABLE_FIELDS",
+    "ORGANIZATION_UPDATABLE_FIELDS",
     "appointment_cancel",
     "appointment_complete",
     "appointment_confirm",
@@ -36,6 +48,8 @@ __all__ = [
     "appointment_update",
     "contact_add_tags",
     "contact_create",
+    "contact_integration_create",
+    "contact_integration_update",
     "contact_move",
     "contact_note_create",
     "contact_remove_tags",
@@ -44,6 +58,8 @@ __all__ = [
     "message_resend_email",
     "message_send_email",
     "message_update_status",
+    "organization_create",
+    "organization_update",
     "tag_get_or_create",
     "task_assign",
     "task_cancel",

@@ -378,21 +378,19 @@ def test_delete_a_tag_only_in_scope(world):
     assert list(Tag.objects.all()) == [theirs]
 
 
-def test_integrations_are_read_only(world):
+def test_integrations_filter_and_cannot_be_deleted(world):
+    # Creating and changing them: tests/crm/test_api_organizations_integrations.py.
     integration = ContactIntegrationFactory(contact=ContactFactory(organization=world.org_a))
 
-    response = world.a.post(
-        "/api/crm/integrations/",
-        {"contact": str(integration.contact_id), "provider": "x", "external_id": "y"},
-        format="json",
-    )
+    response = world.a.delete(f"/api/crm/integrations/{integration.pk}/")
 
     assert response.status_code == 405
     assert ids(world.a.get("/api/crm/integrations/", {"provider": "ghl"})) == {str(integration.pk)}
 
 
-def test_organizations_are_read_only_and_filter_by_name(world):
-    assert world.staff.post("/api/crm/organizations/", {"name": "X"}).status_code == 405
+def test_organizations_filter_by_name_and_cannot_be_deleted(world):
+    # Creating and changing them: tests/crm/test_api_organizations_integrations.py.
+    assert world.staff.delete(f"/api/crm/organizations/{world.org_b.pk}/").status_code == 405
     assert ids(world.staff.get("/api/crm/organizations/", {"q": "agency a"})) == {
         str(world.org_a.pk)
     }
