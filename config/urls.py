@@ -10,6 +10,8 @@ from core.views import api_not_found, favicon, home
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    # The email provider's delivery webhooks (django-anymail), e.g. /anymail/postmark/tracking/.
+    path("anymail/", include("outbox.urls")),
     # Privacy pages in the admin (merge contacts, possible duplicates): before the admin's own
     # catch-all.
     path("admin/privacy/", include("privacy.admin_urls")),

@@ -421,7 +421,10 @@ def _timeline_entry(entry: selectors.TimelineEntry) -> dict:
     if entry.kind == "message":
         direction = "from" if record.direction == Message.Direction.INBOUND else "to"
         status_text = record.get_status_display().lower()
-        if record.status == Message.Status.FAILED and record.failure_reason:
+        if (
+            record.status in (Message.Status.FAILED, Message.Status.BOUNCED)
+            and record.failure_reason
+        ):
             status_text += f": {record.failure_reason}"
         if record.channel in (Message.Channel.SMS, Message.Channel.CHAT):
             status_text = "logged, not sent"

@@ -5,8 +5,16 @@ from outbox.models import OutboxEmail
 
 @admin.register(OutboxEmail)
 class OutboxEmailAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "to", "subject", "status", "attempts", "sent_at"]
-    list_filter = ["status"]
+    list_display = [
+        "created_at",
+        "to",
+        "subject",
+        "status",
+        "attempts",
+        "sent_at",
+        "delivery_status",
+    ]
+    list_filter = ["status", "delivery_status"]
     search_fields = ["to", "subject"]
     readonly_fields = [f.name for f in OutboxEmail._meta.fields]
 

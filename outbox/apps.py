@@ -5,3 +5,11 @@ class OutboxConfig(AppConfig):
     name = "outbox"
     verbose_name = "Email outbox"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Delivery reports from the provider (django-anymail's tracking webhooks).
+        from anymail.signals import tracking
+
+        from outbox.webhooks import record_tracking_event
+
+        tracking.connect(record_tracking_event, dispatch_uid="outbox.record_tracking_event")

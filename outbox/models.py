@@ -11,6 +11,12 @@ class OutboxEmail(models.Model):
         SENT = "SENT", "Sent"
         FAILED = "FAILED", "Failed"
 
+    class Delivery(models.TextChoices):
+        """What the provider's delivery webhooks last reported about a SENT email."""
+
+        DELIVERED = "DELIVERED", "Delivered"
+        BOUNCED = "BOUNCED", "Bounced"
+
     to = models.EmailField(max_length=254)
     subject = models.CharField(max_length=255)
     body = models.TextField()
@@ -28,6 +34,16 @@ class OutboxEmail(models.Model):
     origin_label = models.CharField(max_length=50, blank=True)
     # Text: an integer or a UUID, whichever the origin's primary key is.
     origin_id = models.CharField(max_length=64, null=True, blank=True)
+    # The provider's id of the sent message (what an Anymail backend returned, else our
+    # Message-ID header without <>): the delivery webhooks name the email by it.
+    provider_message_id = models.CharField(max_length=255, blank=True, default="", db_default="")
+    delivery_status = models.CharField(
+        max_length=9, choices=Delivery.choices, blank=True, default="", db_default=""
+    )
+    # The bounce's reason as the provider words it.
+    delivery_detail = models.TextField(blank=True, default="", db_default="")
+    # When the event applied last happened (the provider's time): an older one changes nothing.
+    delivery_event_at = models.DateTimeField(null=True, blank=True)
     # One logical email is queued once: a second enqueue with the same key is a no-op.
     dedup_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
 
@@ -36,6 +52,11 @@ class OutboxEmail(models.Model):
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="outbox_status_due_idx"),
             models.Index(fields=["origin_label", "origin_id"], name="outbox_origin_idx"),
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~models.Q(provider_message_id=""),
+                name="outbox_provider_message_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -28,10 +28,16 @@ def oldest_unsent_age_seconds() -> float | None:
 
 
 def email_status_text(email: OutboxEmail | None) -> str:
-    """Say where ``email`` is, in the words the timelines use: queued, sent, failed: <reason>."""
+    """Say where ``email`` is, in the words the timelines use: queued, sent, delivered,
+    bounced: <reason>, failed: <reason>."""
     if email is None:
         return "not in the outbox"
     if email.status == OutboxEmail.Status.SENT:
+        # What the provider's delivery webhooks reported, when they did.
+        if email.delivery_status == OutboxEmail.Delivery.DELIVERED:
+            return "delivered"
+        if email.delivery_status == OutboxEmail.Delivery.BOUNCED:
+            return f"bounced: {email.delivery_detail}" if email.delivery_detail else "bounced"
         return "sent"
     if email.status == OutboxEmail.Status.FAILED:
         return f"failed: {email.last_error}" if email.last_error else "failed"

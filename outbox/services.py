@@ -1,7 +1,7 @@
 """Writes of the outbox: enqueue an email, claim a row, record the outcome."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -9,11 +9,12 @@ from django.db.models import F, Q
 from django.utils.timezone import now
 
 from outbox.models import OutboxEmail
-from outbox.signals import email_finished
+from outbox.signals import email_delivery_reported, email_finished
 
 logger = logging.getLogger("outbox")
 
 Status = OutboxEmail.Status
+Delivery = OutboxEmail.Delivery
 
 
 def email_enqueue(
@@ -99,12 +100,47 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(minutes=2 ** max(attempts - 1, 0))
 
 
-def email_mark_sent(email: OutboxEmail) -> None:
+def provider_message_id_clean(value) -> str:
+    """The provider's message id as stored and matched: trimmed, without the <> of a header."""
+    return str(value or "").strip().strip("<>").strip()[:255]
+
+
+def email_mark_sent(email: OutboxEmail, *, provider_message_id: str = "") -> None:
     email.status = Status.SENT
     email.sent_at = now()
     email.last_error = ""
-    email.save(update_fields=["status", "sent_at", "last_error"])
+    email.provider_message_id = provider_message_id_clean(provider_message_id)
+    email.save(update_fields=["status", "sent_at", "last_error", "provider_message_id"])
     email_finished.send(sender=OutboxEmail, email=email)
+
+
+@transaction.atomic
+def email_record_delivery(
+    *, provider_message_id: str, status: str, at: datetime, detail: str = ""
+) -> list[OutboxEmail]:
+    """Apply a provider's delivery report (DELIVERED or BOUNCED) to the SENT email it names.
+
+    One conditional UPDATE: only a report newer than the last one applied changes the row, so
+    the same report twice changes it once and an older one arriving late never overwrites a
+    newer one. An unknown id changes nothing. Return the rows changed (email_delivery_reported
+    is sent for each, in this transaction).
+    """
+    if status not in Delivery.values:
+        raise ValueError(f"{status!r} is not a delivery status")
+    message_id = provider_message_id_clean(provider_message_id)
+    if not message_id:
+        return []
+    newer = Q(delivery_event_at__isnull=True) | Q(delivery_event_at__lt=at)
+    rows = OutboxEmail.objects.filter(provider_message_id=message_id, status=Status.SENT)
+    if not rows.filter(newer).update(
+        delivery_status=status, delivery_detail=detail[:2000], delivery_event_at=at
+    ):
+        return []
+    # The rows this UPDATE changed stay locked by it until the transaction ends.
+    changed = list(rows.filter(delivery_event_at=at, delivery_status=status))
+    for email in changed:
+        email_delivery_reported.send(sender=OutboxEmail, email=email)
+    return changed
 
 
 def email_mark_failed(email: OutboxEmail, reason: str, *, permanent: bool) -> None:

@@ -6,6 +6,8 @@ import smtplib
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import make_msgid
+from django.core.mail.utils import DNS_NAME
 
 from outbox import selectors, services
 from outbox.models import OutboxEmail
@@ -23,17 +25,27 @@ def smtp_code(exc: Exception) -> int | None:
     return None
 
 
-def deliver(email: OutboxEmail) -> None:
+def deliver(email: OutboxEmail) -> str:
+    """Send ``email``; return the provider's id of the message (for its delivery webhooks).
+
+    That is the id an Anymail sending backend reports, else the Message-ID header set here
+    (which providers that relay SMTP, such as Mailgun, report back).
+    """
+    message_id = make_msgid(domain=DNS_NAME)
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
-        headers={"X-Outbox-Id": str(email.pk)},
+        headers={"X-Outbox-Id": str(email.pk), "Message-ID": message_id},
     )
     if email.html_body:
         message.attach_alternative(email.html_body, "text/html")
     message.send(fail_silently=False)
+    reported = getattr(getattr(message, "anymail_status", None), "message_id", None)
+    if isinstance(reported, set):  # one id per recipient; there is one recipient
+        reported = next(iter(reported), None)
+    return message_id if reported is None or reported == "" else str(reported)
 
 
 @shared_task(name="outbox.send_email")
@@ -43,7 +55,7 @@ def send_outbox_email(email_id: int) -> str:
         return "not-claimed"
     email = OutboxEmail.objects.get(pk=email_id)
     try:
-        deliver(email)
+        provider_message_id = deliver(email)
     except Exception as exc:
         code = smtp_code(exc)
         reason = f"{code or ''} {type(exc).__name__}: {exc}".strip()
@@ -51,7 +63,7 @@ def send_outbox_email(email_id: int) -> str:
         logger.warning("outbox: email %s attempt %s failed: %s", email_id, email.attempts, reason)
         services.email_mark_failed(email, reason, permanent=permanent)
         return "failed" if email.status == OutboxEmail.Status.FAILED else "retry"
-    services.email_mark_sent(email)
+    services.email_mark_sent(email, provider_message_id=provider_message_id)
     return "sent"
 
 

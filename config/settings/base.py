@@ -321,6 +321,11 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
 OUTBOX_STUCK_MINUTES = env.float("OUTBOX_STUCK_MINUTES", default=5)
 # How often the beat runs the sweep (seconds).
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60)
+# The provider's delivery reports (django-anymail's tracking webhooks under /anymail/, wired in
+# outbox/urls.py and outbox/webhooks.py): signed with HTTP basic auth "user:password" (several,
+# comma-separated, while rotating). Unset: the webhooks answer 404.
+INSTALLED_APPS += ["anymail"]
+ANYMAIL = {"WEBHOOK_SECRET": env.list("ANYMAIL_WEBHOOK_SECRET", default=[])}
 # --- Reminders (issue 18 item 5) ---
 # Appointments remind the contact and the owner this many minutes before they start
 # (comma-separated; empty: no appointment reminders). Rows hold the due times (crm/reminders).

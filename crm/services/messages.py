@@ -4,6 +4,8 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from crm.models import Contact, Message
@@ -153,3 +155,29 @@ def message_email_finished(sender, email: OutboxEmail, **kwargs) -> None:
         Message.objects.filter(pk=email.origin_id, status=Status.QUEUED).update(
             status=Status.FAILED, failure_reason=email.last_error, updated_at=timezone.now()
         )
+
+
+# Where a provider's delivery report may move an email from: not READ (a later state) and not
+# FAILED (never sent, so never reported). Which report wins between DELIVERED and BOUNCED is
+# settled on the outbox row (the newest event), which this follows.
+DELIVERY_REPORTABLE = (Status.QUEUED, Status.SENT, Status.DELIVERED, Status.BOUNCED)
+
+
+def message_email_delivery_reported(sender, email: OutboxEmail, **kwargs) -> None:
+    """outbox.signals.email_delivery_reported: the email's Message becomes DELIVERED/BOUNCED."""
+    if email.origin_label != ORIGIN_LABEL or email.origin_id is None:
+        return
+    at = email.delivery_event_at or timezone.now()
+    if email.delivery_status == OutboxEmail.Delivery.DELIVERED:
+        updates = {
+            "status": Status.DELIVERED,
+            "delivered_at": Coalesce("delivered_at", Value(at)),
+            "failure_reason": "",
+        }
+    elif email.delivery_status == OutboxEmail.Delivery.BOUNCED:
+        updates = {"status": Status.BOUNCED, "failure_reason": email.delivery_detail}
+    else:
+        return
+    Message.objects.filter(pk=email.origin_id, status__in=DELIVERY_REPORTABLE).update(
+        updated_at=timezone.now(), **updates
+    )
