@@ -106,7 +106,9 @@ def test_contact_list_and_page_fit_1366_pixels(live_server, page):
     assert list_width <= 1366
     assert table[0] <= table[1], f"the list is {table[0]} px wide in a {table[1]} px box"
     assert page_width <= 1366
-    expect(page.locator("#courses").get_by_text("Aftercare for implants").first).to_be_visible()
+    courses = page.locator("#courses")
+    expect(courses.get_by_role("link", name="Aftercare for implants")).to_be_visible()
+    expect(courses.get_by_label("Week one")).to_be_checked()
     expect(page.locator("#timeline").get_by_text("Root canal, first sitting")).to_be_visible()
     # The open-tasks inline shows each title once, in its column, as the link to the task.
     tasks = page.locator(".open-tasks")
