@@ -1,5 +1,10 @@
+import time
+from types import SimpleNamespace
+
 import pytest
 from django.core.cache import cache
+
+from leads import throttling
 
 
 @pytest.fixture(autouse=True)
@@ -11,8 +16,16 @@ def _fresh_rate_limits():
 
 
 @pytest.fixture
-def throttle_rate(settings):
-    """Set one scope's rate, e.g. ``throttle_rate("lead_contact", "2/min")``."""
+def throttle_rate(settings, monkeypatch):
+    """Set one scope's rate, e.g. ``throttle_rate("lead_contact", "2/min")``.
+
+    The limit counts in fixed windows that turn at each minute (hour, day); a test whose
+    requests straddled a turn would see a fresh window half-way. The throttle's clock stands
+    still at the middle of the current minute while the test runs.
+    """
+    now = time.time()
+    still = now - now % 60 + 30
+    monkeypatch.setattr(throttling, "time", SimpleNamespace(time=lambda: still))
 
     def set_rate(scope: str, rate: str) -> None:
         rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], scope: rate}
