@@ -14,6 +14,7 @@ from django.utils import timezone
 from alerts.models import StaffAlert
 from core.emails import normalize_email
 from core.roles import SALES, SUPPORT
+from leads.models import ContactMessage, EarlyAccessRequest
 
 # The outbox's origin_label of the staff digests.
 DIGEST_ORIGIN = "alerts.digest"
@@ -81,7 +82,6 @@ def alert_lines(alerts: list[StaffAlert]) -> list[AlertLine]:
 
     Two queries whatever the number: the contact messages, then the early-access requests.
     """
-    from leads.models import ContactMessage, EarlyAccessRequest
 
     def ids(kind: str) -> list:
         return [alert.object_id for alert in alerts if alert.kind == kind and alert.object_id]

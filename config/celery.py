@@ -33,7 +33,7 @@ def _schedule(sender: Celery, **kwargs) -> None:
     # Each staff member's digest at about 07:00 their time: checked on the same beat.
     sender.add_periodic_task(
         settings.REMINDER_CHECK_SECONDS,
-        sender.signature("core.send_morning_digests"),
+        sender.signature("workspace.send_morning_digests"),
         name="morning digests",
     )
     # Daily at 03:30 (TIME_ZONE); it erases nothing while LEAD_RETENTION_DAYS is unset.

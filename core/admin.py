@@ -1,110 +1,117 @@
-"""Staff accounts in admin: which organizations a staff member works for.
+"""Admin for API tokens: create one (its secret is shown once, on the next page) and revoke.
 
-A membership confines its user to the organization's records (crm/scoping.py); the scope is
-cached per user object for one request only, so a change applies from the next request on.
-Memberships are edited on the user's page (an inline) and in their own list. Only staff who
-are not confined themselves (platform staff, superusers) may add, change or remove them: a
-member of one organization could otherwise confine or move colleagues.
+Superusers manage every token; other staff only their own.
 """
 
-from django.contrib import admin
-from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 
-from crm.admin_scoping import OrganizationScopedAdminMixin, ScopedRelatedFieldListFilter
-from crm.models import OrganizationMembership
-from crm.scoping import organization_ids_for
-
-User = get_user_model()
+from core.api_tokens import MAX_TOKEN_DAYS, api_token_create, api_token_revoke
+from core.models import ApiToken
 
 
-class MembershipPermissionsMixin:
-    """Confined staff may look at their organizations' memberships, never change them."""
+class ApiTokenCreationForm(forms.ModelForm):
+    days = forms.IntegerField(
+        min_value=1,
+        max_value=MAX_TOKEN_DAYS,
+        help_text="How many days the token works.",
+    )
 
-    def _unconfined(self, request) -> bool:
-        return organization_ids_for(request.user) is None
+    class Meta:
+        model = ApiToken
+        fields = ["user", "name"]
 
-    def has_add_permission(self, request, *args) -> bool:
-        return self._unconfined(request) and super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self._unconfined(request) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return self._unconfined(request) and super().has_delete_permission(request, obj)
-
-
-class OrganizationMembershipInline(
-    MembershipPermissionsMixin, OrganizationScopedAdminMixin, admin.TabularInline
-):
-    """The user's memberships, one row each; a row is removed, never re-pointed."""
-
-    model = OrganizationMembership
-    extra = 0
-    fields = ["organization", "created_at"]
-    # Read-only rows render from the joined organization: no picker, so no query per row.
-    readonly_fields = fields
-    verbose_name = "organization membership"
-    verbose_name_plural = "organizations (a member sees only these; none means all)"
-
-    def get_queryset(self, request):
-        # Each row shows the membership's str(): the user and the organization.
-        return super().get_queryset(request).select_related("user", "organization")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        # Rows can be deleted (the checkbox) though not edited.
-        return super().has_delete_permission(request, obj)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["days"].initial = settings.API_TOKEN_TTL_DAYS
 
 
-class AddOrganizationMembershipInline(
-    MembershipPermissionsMixin, OrganizationScopedAdminMixin, admin.TabularInline
-):
-    """Blank rows to add the user to more organizations."""
-
-    model = OrganizationMembership
-    extra = 0
-    fields = ["organization"]
-    autocomplete_fields = ["organization"]
-    verbose_name = "new organization membership"
-    verbose_name_plural = "add to organizations"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).none()
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-admin.site.unregister(User)
-
-
-@admin.register(User)
-class StaffUserAdmin(UserAdmin):
-    inlines = [
-        *UserAdmin.inlines,
-        OrganizationMembershipInline,
-        AddOrganizationMembershipInline,
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "name", "user", "created_at", "expires_at", "last_used_at", "state"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["prefix", "name", "user__username"]
+    readonly_fields = [
+        "user",
+        "name",
+        "prefix",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
     ]
+    actions = ["revoke"]
 
+    @admin.display(description="state")
+    def state(self, obj: ApiToken) -> str:
+        if obj.revoked_at:
+            return "revoked"
+        return "active" if obj.is_active else "expired"
 
-@admin.register(OrganizationMembership)
-class OrganizationMembershipAdmin(
-    MembershipPermissionsMixin, OrganizationScopedAdminMixin, admin.ModelAdmin
-):
-    list_display = ["user", "organization", "created_at"]
-    list_filter = [("organization", ScopedRelatedFieldListFilter)]
-    # The list shows each membership's user and organization: join them instead of N queries.
-    list_select_related = ["user", "organization"]
-    search_fields = ["user__username", "user__email", "organization__name"]
-    autocomplete_fields = ["organization"]
-    readonly_fields = ["created_at"]
-    fields = ["user", "organization", "created_at"]
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(user=request.user)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ApiTokenCreationForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["user", "name", "days"] if obj is None else self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        # Only staff can work in admin, so only staff can usefully be members.
         if db_field.name == "user":
-            kwargs["queryset"] = User.objects.filter(is_staff=True).order_by("username")
+            User = db_field.remote_field.model
+            users = User.objects.filter(is_active=True, is_staff=True)
+            if not request.user.is_superuser:
+                users = users.filter(pk=request.user.pk)
+            kwargs["queryset"] = users
+            kwargs.setdefault("initial", request.user.pk)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        # A token is never edited: it is created, then revoked.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        # The form only offers active staff and valid lifetimes, which the service checks too.
+        row, token = api_token_create(
+            user=form.cleaned_data["user"],
+            name=form.cleaned_data.get("name", ""),
+            days=form.cleaned_data["days"],
+        )
+        for field in ApiToken._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(row, field.attname))
+        obj._state.adding = False
+        request._created_api_token = token
+
+    def response_add(self, request, obj, post_url_continue=None):
+        token = getattr(request, "_created_api_token", None)
+        if token is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "API token created",
+            "opts": self.opts,
+            "token": token,
+            "token_row": obj,
+        }
+        return TemplateResponse(request, "admin/core/apitoken/token_created.html", context)
+
+    @admin.action(description="Revoke selected tokens", permissions=["delete"])
+    def revoke(self, request, queryset):
+        count = 0
+        for token in queryset:
+            if token.revoked_at is None:
+                api_token_revoke(token=token)
+                count += 1
+        self.message_user(request, f"Revoked {count} token(s).", messages.SUCCESS)

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.contrib.admin import apps as admin_apps
 
 
 class CoreConfig(AppConfig):
@@ -10,18 +9,9 @@ class CoreConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.backends.signals import connection_created
 
-        # The API tokens' admin lives beside core/admin.py (which holds the staff groups' admin).
-        from core import token_admin  # noqa: F401
         from core.search import register_sqlite_functions
         from core.sessions import mark_staff_signed_in
 
         user_logged_in.connect(mark_staff_signed_in, dispatch_uid="core.sessions.signed_in")
         # SQLite's leadcrm_fold (PostgreSQL's comes from core 0004): name search without accents.
         connection_created.connect(register_sqlite_functions, dispatch_uid="core.search.sqlite")
-
-
-class StaffAdminConfig(admin_apps.AdminConfig):
-    """Installs core.admin_site.StaffAdminSite (the dashboard) as ``admin.site``."""
-
-    default = False  # core's own config stays CoreConfig
-    default_site = "core.admin_site.StaffAdminSite"

@@ -2,7 +2,7 @@
 
 Settings (config/settings/base.py): AXES_FAILURE_LIMIT failures for one username from one
 client address within AXES_COOLOFF_MINUTES lock that pair out for AXES_COOLOFF_MINUTES. The
-client address is leads.throttling.client_address (TRUSTED_PROXY_COUNT). `manage.py
+client address is core.http.client_address (TRUSTED_PROXY_COUNT). `manage.py
 unlock_login <username>` lifts a lockout early.
 """
 
@@ -15,7 +15,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from leads.throttling import client_address
+from core.http import client_address
 
 logger = logging.getLogger("core.login")
 

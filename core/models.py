@@ -1,5 +1,4 @@
-"""Models of the project-wide pieces: the staff API's Bearer tokens, staff preferences and
-their morning digests."""
+"""Models of the project-wide pieces: the staff API's Bearer tokens."""
 
 import hashlib
 import secrets
@@ -66,56 +65,3 @@ def new_token_secret() -> tuple[str, str]:
     """Return a fresh (prefix, token): the token is "<prefix>.<random secret>"."""
     prefix = secrets.token_hex(TOKEN_PREFIX_LENGTH // 2)
     return prefix, f"{prefix}.{secrets.token_urlsafe(32)}"
-
-
-class StaffPreference(models.Model):
-    """A staff member's own settings: the morning digest and the time zone they read times in.
-
-    Staff data, not a lead's or a contact's: it goes with the user (CASCADE).
-    """
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        primary_key=True,
-        related_name="staff_preference",
-    )
-    morning_digest = models.BooleanField(
-        default=False,
-        help_text="An email at about 07:00 with my overdue and due-today tasks, today's "
-        "appointments and the messages awaiting a reply.",
-    )
-    # A tz database name ("Asia/Kolkata"); empty: the site's TIME_ZONE.
-    timezone = models.CharField(max_length=64, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = "staff preference"
-
-    def __str__(self) -> str:
-        return f"Preferences of {self.user}"
-
-
-class MorningDigest(models.Model):
-    """One morning digest of one staff member for one day of theirs: at most one, the database
-    says so (core/digest.py claims the day by inserting this row)."""
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="morning_digests"
-    )
-    # The day in the staff member's time zone.
-    local_date = models.DateField()
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    # What it listed; 0: nothing to report, so no email was sent.
-    item_count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["-local_date"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["user", "local_date"], name="core_morningdigest_unique_user_day"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Morning digest of {self.user} for {self.local_date}"

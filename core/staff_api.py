@@ -24,7 +24,7 @@ from rest_framework.throttling import UserRateThrottle
 from core.api_errors import staff_api_exception_handler, validation_error_from_django
 from core.authentication import BearerTokenAuthentication
 from core.constraints import validation_error_from_integrity_error
-from crm.scoping import OrganizationScopedQuerySet
+from core.scoping import UserScopedQuerySet
 
 MAX_PAGE_SIZE = 100
 # Every staff API object has a UUID key; anything else in its place is not a route (404).
@@ -115,7 +115,7 @@ class StaffApiMixin:
 
     def get_queryset(self):
         queryset = super().get_queryset()
-        if isinstance(queryset, OrganizationScopedQuerySet):
+        if isinstance(queryset, UserScopedQuerySet):
             queryset = queryset.for_user(self.request.user)
         return queryset
 
@@ -148,7 +148,7 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         queryset = super().get_queryset()
         request = self.context.get("request")
-        if isinstance(queryset, OrganizationScopedQuerySet) and request is not None:
+        if isinstance(queryset, UserScopedQuerySet) and request is not None:
             queryset = queryset.for_user(request.user)
         return queryset
 

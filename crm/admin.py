@@ -13,7 +13,6 @@ from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
-from core.admin_site import AppPage
 from core.exports import ColumnsExportForm, stream_csv_response, stream_xlsx_response
 from core.json_safety import JSON_FORMFIELD_OVERRIDES
 from core.local_time import format_local, zone
@@ -1265,21 +1264,6 @@ class AppointmentAdmin(StaffPickerAdminMixin, ContactRecordAdmin):
         _run_service(
             self, request, queryset, services.appointment_complete, "appointment", "completed"
         )
-
-
-# The calendar is listed under CRM after the appointments, to whoever may see them.
-admin.site.register_app_page(
-    AppPage(
-        app_label="crm",
-        name="Appointment calendar",
-        object_name="AppointmentCalendar",
-        url_name="admin:crm_appointment_calendar",
-        after="Appointment",
-        visible=lambda request: admin.site.get_model_admin(Appointment).has_view_permission(
-            request
-        ),
-    )
-)
 
 
 @admin.register(Message)

@@ -21,8 +21,7 @@ def check_parent(*, contact: Contact, parent: Contact | None) -> None:
     PATIENT or EMPLOYEE hangs under a CLINIC. A CLINIC that already has patients or employees
     keeps its type.
     """
-    from crm.models import Contact
-
+    Contact = type(contact)  # the model, from the instance: crm.models imports this module
     if not contact._state.adding and contact.contact_type != Contact.Type.CLINIC:
         dependants = Contact.objects.filter(
             parent_contact_id=contact.pk,
@@ -57,8 +56,6 @@ def check_parent(*, contact: Contact, parent: Contact | None) -> None:
 
 
 def _check_not_descendant(*, contact: Contact, parent: Contact) -> None:
-    from crm.models import Contact
-
     ancestor_id = parent.parent_contact_id
     for _ in range(MAX_DEPTH):
         if ancestor_id is None:
@@ -70,7 +67,8 @@ def _check_not_descendant(*, contact: Contact, parent: Contact) -> None:
                 }
             )
         ancestor_id = (
-            Contact.objects.filter(pk=ancestor_id)
+            type(contact)
+            .objects.filter(pk=ancestor_id)
             .values_list("parent_contact_id", flat=True)
             .first()
         )

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
+from core.scoping import UserScopedQuerySet
+
 if TYPE_CHECKING:
     from uuid import UUID
 
@@ -37,11 +39,9 @@ def organization_ids_for(user) -> frozenset[UUID] | None:
     cached = getattr(user, _CACHE_ATTRIBUTE, False)
     if cached is not False:
         return cached
-    from crm.models import OrganizationMembership
-
-    ids = frozenset(
-        OrganizationMembership.objects.filter(user=user).values_list("organization_id", flat=True)
-    )
+    # Through the user's reverse relation (OrganizationMembership.user), not crm.models, which
+    # imports this module.
+    ids = frozenset(user.organization_memberships.values_list("organization_id", flat=True))
     scope = ids or None
     setattr(user, _CACHE_ATTRIBUTE, scope)
     return scope
@@ -59,7 +59,7 @@ def user_can_access_organization(user, organization_id) -> bool:
     return scope is None or organization_id in scope
 
 
-class OrganizationScopedQuerySet(models.QuerySet):
+class OrganizationScopedQuerySet(UserScopedQuerySet):
     """A queryset that knows the path from its model to the owning organization's id.
 
     The model sets ``organization_path`` (default ``"organization"``); ``"pk"`` for the

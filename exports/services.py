@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timezone import now
 
+from core.background import task_publish
 from exports.files import ExportRefused, write_export_file
 from exports.models import ExportJob
 from outbox.services import email_enqueue
@@ -78,10 +79,8 @@ def export_job_create(
 
 def publish(job_id: UUID | str) -> bool:
     """Hand one job to the worker; a broker outage is logged and left to the sweep."""
-    from exports.tasks import run_export
-
     try:
-        run_export.apply_async(args=[str(job_id)], retry=False)
+        task_publish("exports.run", str(job_id))
     except Exception as exc:  # the broker is down: the job stays QUEUED, unpublished
         logger.warning("exports: broker unreachable, job %s waits for the sweep: %s", job_id, exc)
         return False

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.db.models import F
 from django.utils import timezone
 
+from crm.models import Organization
 from leads import services
 from leads.models import (
     ChoiceIntent,
@@ -23,6 +24,7 @@ from leads.models import (
     PropertyType,
     UsersLead,
 )
+from leads.pipeline import lead_owner_candidates, leads_assign_owner, leads_set_status
 
 DEMO_EMAILS = [
     "priya.nair@example.com",
@@ -155,7 +157,6 @@ def seed_lead_history(*, seed: int = 7) -> None:
 
 def _work_some() -> None:
     """Give the open history leads the statuses and owners that staff's work would leave."""
-    from leads.pipeline import lead_owner_candidates, leads_assign_owner, leads_set_status
 
     history = list(
         UsersLead.objects.filter(email__endswith=f"@{HISTORY_DOMAIN}", converted_at__isnull=True)
@@ -171,7 +172,6 @@ def _work_some() -> None:
 
 def _convert_some(*, every: int) -> None:
     """Convert every ``every``-th history lead into a contact, as sales staff would."""
-    from crm.models import Organization
 
     organization = Organization.objects.filter(slug=CONVERTED_INTO).first()
     if organization is None:

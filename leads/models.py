@@ -14,6 +14,7 @@ from django.db.models.functions import Cast, Lower, Trim, Upper
 from django.utils import timezone
 
 from core.search import Fold, phone_digits_expression
+from crm.scoping import organization_ids_for
 from leads.environment import current_environment
 
 EMAIL_MAX_LENGTH = 254
@@ -106,10 +107,6 @@ def _lead_scope(user, prefix: str = "") -> models.Q | None:
     their own organizations; superusers and platform staff see every lead. Anyone else (an
     anonymous or inactive user) sees none (``Q(pk__in=[])``).
     """
-    # crm.scoping imports no crm model at module level; leads already depends on crm (the
-    # converted contact), never the other way round.
-    from crm.scoping import organization_ids_for
-
     scope = organization_ids_for(user)
     if scope is None:
         return None

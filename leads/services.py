@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from alerts.models import StaffAlert, VisitorAutoReply
 from alerts.services import staff_alert_create, visitor_auto_reply_enqueue
+from crm.models import Contact
+from crm.services.contacts import contact_create
 from leads import events
 from leads.environment import current_environment
 from leads.models import (
@@ -393,9 +395,6 @@ def lead_convert_to_contact(
     of ``organization`` with the lead's email (in any letter case) is linked instead of
     duplicated; otherwise a new one is created through the contact services.
     """
-    from crm.models import Contact
-    from crm.services.contacts import contact_create
-
     contact_type = contact_type or Contact.Type.INDIVIDUAL
     locked = (
         UsersLead.objects.select_for_update(of=("self",))

@@ -10,12 +10,13 @@ import logging
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
+
+from core.http import client_address
 
 logger = logging.getLogger(__name__)
 
@@ -39,23 +40,6 @@ class RateLimit:
     allowed: bool
     # Seconds until the client's window ends (0 when allowed).
     wait: float = 0
-
-
-def client_address(request: HttpRequest) -> str:
-    """Return the client's address, trusting X-Forwarded-For only behind known proxies.
-
-    With TRUSTED_PROXY_COUNT = 0 the connecting address is the client; with N proxies the
-    client is the Nth address from the right of X-Forwarded-For, which those proxies wrote.
-    Anything further left came from the client and is ignored.
-    """
-    remote = request.META.get("REMOTE_ADDR", "")
-    proxies = settings.TRUSTED_PROXY_COUNT
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        addresses = [address.strip() for address in forwarded.split(",") if address.strip()]
-        if addresses:
-            return addresses[-min(proxies, len(addresses))]
-    return remote
 
 
 def parse_rate(rate: str) -> tuple[int, int]:

@@ -48,3 +48,11 @@ def emails_by_id(ids) -> dict[int, OutboxEmail]:
     """The outbox rows with these ids, in one query (none when ``ids`` is empty)."""
     ids = {int(pk) for pk in ids if pk is not None}
     return {email.pk: email for email in OutboxEmail.objects.filter(pk__in=ids)} if ids else {}
+
+
+def health_report() -> dict:
+    """The age in seconds of the oldest email not yet sent (None: nothing waits)."""
+    try:
+        return {"oldest_unsent_seconds": oldest_unsent_age_seconds()}
+    except Exception:  # noqa: BLE001 - the database is down: the database check says so
+        return {"oldest_unsent_seconds": None}

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils.timezone import now
 
+from core.background import task_publish
 from outbox.models import OutboxEmail
 from outbox.signals import email_delivery_reported, email_finished
 
@@ -73,10 +74,8 @@ def email_withdraw(*, origin_label: str, origin_ids) -> int:
 
 def publish(email_id: int) -> bool:
     """Hand one row to the worker; a broker outage is logged and left to the sweep."""
-    from outbox.tasks import send_outbox_email
-
     try:
-        send_outbox_email.apply_async(args=[email_id], retry=False)
+        task_publish("outbox.send_email", email_id)
     except Exception as exc:  # the broker is down: the row stays PENDING
         logger.warning(
             "outbox: broker unreachable, email %s waits for the sweep: %s", email_id, exc

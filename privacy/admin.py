@@ -10,6 +10,8 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from crm.models import Contact
+from privacy.erase import person_erase
+from privacy.export import export_sections, find_contacts, find_leads, person_export
 from privacy.models import MergeRecord
 from privacy.selectors import possible_duplicates
 from privacy.services import MERGE_FIELDS, contacts_merge
@@ -146,8 +148,6 @@ def export_view(request):
     from django.http import HttpResponse
     from django.template.loader import render_to_string
 
-    from privacy.export import export_sections, person_export
-
     if not (
         request.user.has_perm("crm.view_contact") and request.user.has_perm("leads.view_userslead")
     ):
@@ -193,8 +193,6 @@ def export_view(request):
 
 def erase_view(request):
     """Erase a person by email or phone: confirm, then erase; shows the counts found."""
-    from privacy.erase import person_erase
-    from privacy.export import find_contacts, find_leads
 
     if not request.user.has_perm("privacy.erase_person"):
         raise PermissionDenied

@@ -15,7 +15,17 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.forms.models import model_to_dict
 
-from crm.models import Contact
+from crm.models import (
+    Appointment,
+    Contact,
+    ContactIntegration,
+    ContactNote,
+    ContactTag,
+    Message,
+    Task,
+)
+from leads.models import UsersLead
+from lms.models import Enrollment, LessonProgress
 from privacy.models import MergeRecord
 
 # Fields staff choose a winner for, field by field; the rest of the survivor stays.
@@ -42,8 +52,6 @@ def _move_children(survivor: Contact, duplicate_ids: list, dry_run: bool) -> int
 
 
 def _merge_tags(survivor: Contact, duplicate_ids: list, dry_run: bool) -> int:
-    from crm.models import ContactTag
-
     have = set(ContactTag._base_manager.filter(contact=survivor).values_list("tag_id", flat=True))
     theirs = ContactTag._base_manager.filter(contact__in=duplicate_ids)
     new = set(theirs.values_list("tag_id", flat=True)) - have
@@ -57,7 +65,6 @@ def _merge_tags(survivor: Contact, duplicate_ids: list, dry_run: bool) -> int:
 
 def _merge_enrollments(survivor: Contact, duplicate_ids: list, dry_run: bool) -> int:
     """Move enrollments; where both are enrolled in one course keep the survivor's."""
-    from lms.models import Enrollment
 
     taken = set(
         Enrollment._base_manager.filter(contact=survivor).values_list("course_id", flat=True)
@@ -79,7 +86,6 @@ def _merge_enrollments(survivor: Contact, duplicate_ids: list, dry_run: bool) ->
 
 def _merge_progress(survivor: Contact, duplicate_ids: list, dry_run: bool) -> int:
     """Move lesson progress; one row per lesson, completed if any of them was (the union)."""
-    from lms.models import LessonProgress
 
     mine = {p.lesson_id: p for p in LessonProgress._base_manager.filter(contact=survivor)}
     moved = 0
@@ -104,8 +110,6 @@ def _merge_progress(survivor: Contact, duplicate_ids: list, dry_run: bool) -> in
 
 def contact_relations() -> dict[tuple[str, str], Callable]:
     """Every (model label, field) pointing at crm.Contact, with how the merge moves its rows."""
-    from crm.models import Appointment, ContactIntegration, ContactNote, Message, Task
-    from leads.models import UsersLead
 
     return {
         ("crm.ContactNote", "contact"): _move(ContactNote, "contact"),

@@ -1,6 +1,9 @@
 import pytest
 from django.db import connection, connections
 
+# Throwaway databases for the deploy tools' and the adoption's tests (tests/scratch_db.py).
+from tests.scratch_db import empty_db, migrated_db, migrated_template, scratch_server  # noqa: F401
+
 # A real SMTP server (aiosmtpd) on a loopback port: `smtp_server`, and `smtp` with Django on it.
 from tests.smtp_support import smtp, smtp_server  # noqa: F401
 

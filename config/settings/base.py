@@ -55,9 +55,9 @@ BACKUP_DIR = Path(env.str("BACKUP_DIR", default=str(BASE_DIR / "backups")))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-INSTALLED_APPS = [
-    # Django's admin, with the staff dashboard on its index (core/admin_site.py).
-    "core.apps.StaffAdminConfig",
+DJANGO_APPS = [
+    # Django's admin, with the staff dashboard on its index (workspace/admin_site.py).
+    "workspace.apps.StaffAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -65,24 +65,42 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     # OpClass in index expressions (the trigram and prefix search indexes of leads and crm).
     "django.contrib.postgres",
+]
+THIRD_PARTY_APPS = [
     "rest_framework",
     "django_filters",
     "corsheaders",
     "import_export",
+    "axes",  # staff sign-in lockout
+    "drf_spectacular",  # the staff API's OpenAPI schema
+    "drf_spectacular_sidecar",  # ... and its docs page's scripts, from our own static files
+    "anymail",  # the email provider's delivery reports
+]
+# From the bottom layer up (README, "Layout"); tests/test_layering.py keeps imports that way.
+LOCAL_APPS = [
     "core",
+    "outbox",
+    "accounts",
+    "exports",
     "crm",
     "lms",
     "leads",
+    "alerts",
     "privacy",
+    "workspace",
 ]
+INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the admin's CSS among them) straight from the app, before anything that
+    # could touch the database; in development it finds them without collectstatic.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Staff reads from a replica, writers pinned to the primary (core/db/replicas.py); above
     # everything that may answer 503, so that a failed replica read is run again on the primary.
     "core.db.replicas.ReplicaReadsMiddleware",
     # As high as it can go: before anything that answers (CommonMiddleware, the views), so a
-    # 429 carries CORS headers too. Production puts WhiteNoise (static files only) above it.
+    # 429 carries CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -92,7 +110,19 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Attributes a visitor's page views to the lead they later become (leads/middleware.py).
     "leads.middleware.PageSessionMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # A JSON body over the limit is a 413 before any parser reads it.
+    "core.middleware.ApiBodySizeLimitMiddleware",
+    # A lost database, cache or broker: a 503 (JSON under /api/), never a 500.
+    "core.middleware.ServiceUnavailableMiddleware",
+    # A malformed value that reached the database or a date (admin filters, exports): 400.
+    "core.middleware.BadInputMiddleware",
+    # Signs staff out after STAFF_SESSION_IDLE_MINUTES without a request.
+    "core.sessions.StaffSessionIdleMiddleware",
+    # django-axes: stays last.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -196,13 +226,6 @@ LOGGING = {
 # --- Serving: error answers, the 503 for a lost database, Content-Security-Policy ---
 # JSON errors under /api/ and 503s instead of 500s live in core/errors.py (handlers in urls.py).
 REST_FRAMEWORK["EXCEPTION_HANDLER"] = "core.errors.api_exception_handler"
-MIDDLEWARE += [
-    "csp.middleware.CSPMiddleware",
-    "core.middleware.ApiBodySizeLimitMiddleware",
-    "core.middleware.ServiceUnavailableMiddleware",
-    # A malformed value that reached the database or a date (admin filters, exports): 400.
-    "core.middleware.BadInputMiddleware",
-]
 # django-csp 4: scripts and styles only from our own static files (no inline script or style
 # anywhere, the admin's included), no plugins, no framing, forms post only to us.
 CONTENT_SECURITY_POLICY = {
@@ -220,9 +243,7 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # Staff sign-in (issue 11): lockout after repeated failures (django-axes), where signing in
-# lands, and idle staff sessions. AxesMiddleware stays last.
-INSTALLED_APPS += ["axes"]
-MIDDLEWARE += ["core.sessions.StaffSessionIdleMiddleware", "axes.middleware.AxesMiddleware"]
+# lands, and idle staff sessions.
 AUTHENTICATION_BACKENDS = [
     "core.login.AxesLoginBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -238,7 +259,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "core.login.lockout_response"
 # The client address as the rate limits see it: X-Forwarded-For only behind TRUSTED_PROXY_COUNT.
-AXES_CLIENT_IP_CALLABLE = "leads.throttling.client_address"
+AXES_CLIENT_IP_CALLABLE = "core.http.client_address"
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "admin:index"
 # Staff are signed out after this many minutes without a request (0 turns it off).
@@ -246,7 +267,6 @@ STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=60)
 # --- Staff REST API (/api/crm/, /api/leads/, /api/lms/): Bearer tokens, OpenAPI docs ---
 # Views, permissions, pagination and errors: core/staff_api.py. The public form endpoints set
 # their own authentication, permissions and throttles, so the defaults above stay theirs.
-INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar"]
 # How long a new API token works unless its creator says otherwise.
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
@@ -284,7 +304,6 @@ SPECTACULAR_SETTINGS = {
 # --- Background work (issue 18): Celery, the email outbox ---
 # The broker: RabbitMQ in production (amqp://user:pass@host:5672/vhost). Without it (make run
 # on a fresh clone) kombu's filesystem transport in .celery/, which needs no server.
-INSTALLED_APPS += ["outbox"]
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or "filesystem://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
@@ -324,7 +343,6 @@ OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60)
 # The provider's delivery reports (django-anymail's tracking webhooks under /anymail/, wired in
 # outbox/urls.py and outbox/webhooks.py): signed with HTTP basic auth "user:password" (several,
 # comma-separated, while rotating). Unset: the webhooks answer 404.
-INSTALLED_APPS += ["anymail"]
 ANYMAIL = {"WEBHOOK_SECRET": env.list("ANYMAIL_WEBHOOK_SECRET", default=[])}
 # --- Reminders (issue 18 item 5) ---
 # Appointments remind the contact and the owner this many minutes before they start
@@ -360,7 +378,6 @@ PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="").strip() or 
 # commit as the wording.
 PRIVACY_NOTICE_VERSION = "2026-12-04"
 # --- Staff alerts and visitor auto-replies (issue 18, item 4) ---
-INSTALLED_APPS += ["alerts"]
 # Who gets the staff digest of new leads, contact messages and early-access requests
 # (comma-separated). Empty: the active members of Sales and Support who have an email.
 STAFF_ALERT_EMAILS = [address for address in env.list("STAFF_ALERT_EMAILS", default=[]) if address]
@@ -372,7 +389,6 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # one per address per day).
 VISITOR_AUTO_REPLY = env.bool("VISITOR_AUTO_REPLY", default=True)
 # --- Exports of any size (issue 18 item 6): big lists are written by the worker ---
-INSTALLED_APPS += ["exports"]
 # An admin export of more rows than this becomes a background job (exports app): the worker
 # writes the file to the default storage, the staff member finds it under "My exports" and gets
 # an email. Smaller exports stream straight from the request, as before.

@@ -22,8 +22,8 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils.timezone import now
 
+from accounts.services import staff_time_zone
 from core.local_time import format_local, zone
-from core.preferences import staff_time_zone
 from crm.models import Appointment, AppointmentReminder, Task
 from outbox.models import OutboxEmail
 from outbox.services import email_enqueue, email_withdraw

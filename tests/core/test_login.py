@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 from django.urls import reverse
 
-from leads.throttling import client_address
+from core.http import client_address
 from tests.crm.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import importlib
 import pytest
 from django.db import connection
 
-from core.adoption import supabase
+from leads.adoption import supabase
 from leads.normalize import WHITESPACE, normalize_email, normalize_email_sql
 
 backfill = importlib.import_module("leads.migrations.0003_backfill_users_leads_from_legacy")

@@ -13,8 +13,9 @@ from django.test import Client, RequestFactory
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from core.http import client_address
 from leads.models import ContactMessage, PageSession, UsersLead
-from leads.throttling import client_address, rate_limit_check
+from leads.throttling import rate_limit_check
 from tests.config.test_settings import run_python
 
 

@@ -2,10 +2,10 @@
 
 from celery import shared_task
 
-from core.digest import morning_digests_send
+from workspace.digest import morning_digests_send
 
 
-@shared_task(name="core.send_morning_digests")
+@shared_task(name="workspace.send_morning_digests")
 def send_morning_digests() -> int:
     """Send the morning digests whose time has come; return how many days were claimed."""
     return morning_digests_send()

@@ -13,7 +13,7 @@ def _time_zone_choices() -> list[tuple[str, str]]:
 
 
 class StaffPreferenceForm(forms.Form):
-    """A staff member's own preferences (core.preferences.staff_preference_set saves them)."""
+    """A staff member's own preferences (accounts.services.staff_preference_set saves them)."""
 
     morning_digest = forms.BooleanField(
         required=False,

@@ -10,6 +10,12 @@ from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from accounts.forms import StaffPreferenceForm
+from accounts.models import StaffPreference
+from accounts.services import staff_preference_set
+from workspace.dashboard import dashboard_figures
+from workspace.global_search import GROUP_LIMIT, MIN_TERM_LENGTH, workspace_search
+
 
 @dataclass(frozen=True)
 class AppPage:
@@ -65,9 +71,6 @@ class StaffAdminSite(admin.AdminSite):
         return app_list
 
     def index(self, request, extra_context=None):
-        # Imported here: this module loads with the app registry, before any model can.
-        from core.dashboard import dashboard_figures
-
         extra_context = {**(extra_context or {}), "dashboard": dashboard_figures(user=request.user)}
         return super().index(request, extra_context)
 
@@ -87,8 +90,6 @@ class StaffAdminSite(admin.AdminSite):
 
     def search_view(self, request):
         """Leads, contacts, contact messages and notes matching ``?q=``, grouped, in scope."""
-        from core.global_search import GROUP_LIMIT, MIN_TERM_LENGTH, workspace_search
-
         term = request.GET.get("q", "").strip()[:200]
         context = {
             **self.each_context(request),
@@ -102,10 +103,6 @@ class StaffAdminSite(admin.AdminSite):
 
     def preferences_view(self, request):
         """The signed-in staff member's own preferences: the morning digest, their time zone."""
-        from core.forms import StaffPreferenceForm
-        from core.models import StaffPreference
-        from core.preferences import staff_preference_set
-
         current = StaffPreference.objects.filter(user=request.user).first()
         initial = {
             "morning_digest": current.morning_digest if current else False,

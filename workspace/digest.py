@@ -17,13 +17,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.timezone import now
 
+from accounts.models import StaffPreference
 from core.local_time import format_local, zone
-from core.models import MorningDigest, StaffPreference
 from crm.models import Appointment, Task
 from crm.scoping import organization_ids_for
 from crm.services.reminders import render_email
 from leads.models import ContactMessage
 from outbox.services import email_enqueue
+from workspace.models import MorningDigest
 
 DIGEST_HOUR = 7
 DIGEST_UNTIL_HOUR = 12

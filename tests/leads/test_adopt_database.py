@@ -14,9 +14,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from core.adoption import prisma, supabase
 from core.db.connections import connection_swapped
 from core.db.drift import find_drift
+from leads.adoption import prisma, supabase
 
 FIXTURES = Path(__file__).parent / "adoption"
 PRISMA = ["prisma_schema.sql", "prisma_rows.sql"]
@@ -282,8 +282,8 @@ def test_prisma_refusal_lists_the_offending_rows(source_db):
     database.sql("""UPDATE "Lead" SET "id" = 'cku9x2k3l0000abcd' WHERE "name" = 'Arjun'""")
 
     with connection_swapped(database.config):
-        from core import adoption
-        from core.adoption import report
+        from leads import adoption
+        from leads.adoption import report
 
         inspection = adoption.inspect(source="comfhutt-prisma")
 
@@ -576,8 +576,8 @@ def test_supabase_with_prisma_tables_needs_the_environment_the_backfill_stamps(s
 def test_rows_written_after_the_inspection_roll_the_whole_adoption_back(source_db):
     database = source_db(*PRISMA)
     with connection_swapped(database.config):
-        from core import adoption
-        from core.adoption.inspect import ChangedSinceInspection
+        from leads import adoption
+        from leads.adoption.inspect import ChangedSinceInspection
 
         inspection = adoption.inspect(source="comfhutt-prisma")
         # The old site is still running and takes one more contact message

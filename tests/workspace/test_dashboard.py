@@ -7,7 +7,6 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from core.dashboard import dashboard_figures
 from crm.models import Contact, Task
 from lms.models import Enrollment
 from tests.crm.factories import (
@@ -30,6 +29,7 @@ from tests.lms.factories import (
     LessonFactory,
     LessonProgressFactory,
 )
+from workspace.dashboard import dashboard_figures
 
 pytestmark = pytest.mark.django_db
 
@@ -280,8 +280,8 @@ def test_large_tables_are_read_from_the_planner_not_counted(
     postgres_only, admin_user, monkeypatch, size, django_assert_max_num_queries
 ):
     # Thresholds scaled down: "large" here is 20 rows instead of 10,000.
-    monkeypatch.setattr("core.dashboard.EXACT_COUNT_BELOW", 20)
-    monkeypatch.setattr("core.dashboard.COUNT_EXACTLY_BELOW", 20)
+    monkeypatch.setattr("workspace.dashboard.EXACT_COUNT_BELOW", 20)
+    monkeypatch.setattr("workspace.dashboard.COUNT_EXACTLY_BELOW", 20)
     now = timezone.now()
     for n in range(size):
         seen = now - timedelta(days=n % 45, minutes=5)
@@ -308,8 +308,8 @@ def test_large_tables_are_read_from_the_planner_not_counted(
 
 
 def test_the_page_marks_estimated_figures(postgres_only, admin_client, monkeypatch):
-    monkeypatch.setattr("core.dashboard.EXACT_COUNT_BELOW", 20)
-    monkeypatch.setattr("core.dashboard.COUNT_EXACTLY_BELOW", 20)
+    monkeypatch.setattr("workspace.dashboard.EXACT_COUNT_BELOW", 20)
+    monkeypatch.setattr("workspace.dashboard.COUNT_EXACTLY_BELOW", 20)
     UsersLeadFactory.create_batch(30)
     _analyze()
 
@@ -342,8 +342,8 @@ def test_the_same_query_count_at_ten_times_the_data(admin_user, monkeypatch, lar
         if not _is_postgres():
             pytest.skip("needs PostgreSQL (set DATABASE_URL): estimates come from its planner")
         # Thresholds scaled down: "large" here is 20 rows instead of 10,000.
-        monkeypatch.setattr("core.dashboard.EXACT_COUNT_BELOW", 20)
-        monkeypatch.setattr("core.dashboard.COUNT_EXACTLY_BELOW", 20)
+        monkeypatch.setattr("workspace.dashboard.EXACT_COUNT_BELOW", 20)
+        monkeypatch.setattr("workspace.dashboard.COUNT_EXACTLY_BELOW", 20)
     _known_dataset(admin_user)
     _more_leads(40)
     if large:

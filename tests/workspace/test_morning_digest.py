@@ -10,10 +10,9 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
+from accounts.models import StaffPreference
+from accounts.services import staff_preference_set
 from config.celery import app
-from core.digest import ORIGIN_LABEL, morning_digests_send
-from core.models import MorningDigest, StaffPreference
-from core.preferences import staff_preference_set
 from crm import services
 from crm.models import Appointment, Task
 from crm.services.reminders import task_reminders_send_due
@@ -28,6 +27,8 @@ from tests.crm.factories import (
 )
 from tests.crm.test_reminders import clock, deliver_outbox
 from tests.leads.factories import ContactMessageFactory, UsersLeadFactory
+from workspace.digest import ORIGIN_LABEL, morning_digests_send
+from workspace.models import MorningDigest
 
 pytestmark = pytest.mark.django_db
 
@@ -199,7 +200,7 @@ def test_the_database_allows_one_digest_per_user_and_day(priya):
 def test_the_scheduler_checks_the_digests_every_minute(settings):
     app.loader.import_default_modules()
     schedules = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
-    assert schedules["core.send_morning_digests"] == settings.REMINDER_CHECK_SECONDS
+    assert schedules["workspace.send_morning_digests"] == settings.REMINDER_CHECK_SECONDS
 
 
 @pytest.mark.django_db(transaction=True)

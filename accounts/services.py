@@ -5,7 +5,7 @@ from zoneinfo import available_timezones
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core.models import StaffPreference
+from accounts.models import StaffPreference
 
 
 def staff_time_zone(user) -> str:

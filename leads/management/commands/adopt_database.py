@@ -2,11 +2,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError
 
-from core import adoption
-from core.adoption import report
-from core.adoption.inspect import ChangedSinceInspection
 from core.db.backup import BackupError
 from core.db.connections import describe_connection, direct_connection
+from leads import adoption
+from leads.adoption import report
+from leads.adoption.inspect import ChangedSinceInspection
 
 
 class Command(BaseCommand):
