@@ -23,3 +23,7 @@ CELERY_BROKER_URL = "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 # Export files the tests write go to a temporary folder, never to the project's media/.
 MEDIA_ROOT = str(Path(tempfile.gettempdir()) / "leadcrm-test-media")
+# WhiteNoise (in MIDDLEWARE everywhere) serves STATIC_ROOT; the suite never collects static
+# files, so it gets an empty folder of its own instead of a warning per request handler.
+STATIC_ROOT = Path(tempfile.gettempdir()) / "leadcrm-test-static"
+STATIC_ROOT.mkdir(exist_ok=True)

@@ -36,7 +36,7 @@ def test_admin_changelist_search_and_add_pages_open(admin_client, model):
 
 
 def test_demo_login_command_creates_a_working_staff_login(settings, tmp_path, monkeypatch, client):
-    from core.management.commands import ensure_demo_login
+    from workspace.management.commands import ensure_demo_login
 
     settings.DEBUG = True
     monkeypatch.setattr(ensure_demo_login, "LOGIN_FILE", tmp_path / ".demo-login")
@@ -55,7 +55,7 @@ def test_demo_login_command_creates_a_working_staff_login(settings, tmp_path, mo
 def test_demo_login_prints_the_address_make_run_serves(settings, tmp_path, monkeypatch):
     from io import StringIO
 
-    from core.management.commands import ensure_demo_login
+    from workspace.management.commands import ensure_demo_login
 
     settings.DEBUG = True
     monkeypatch.setattr(ensure_demo_login, "LOGIN_FILE", tmp_path / ".demo-login")

@@ -197,7 +197,7 @@ def _group(name: str) -> Group:
 
 @pytest.fixture
 def demo_logins(settings, tmp_path, monkeypatch):
-    from core.management.commands import ensure_demo_login
+    from workspace.management.commands import ensure_demo_login
 
     settings.DEBUG = True
     monkeypatch.setattr(ensure_demo_login, "LOGIN_FILE", tmp_path / ".demo-login")
