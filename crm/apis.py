@@ -38,7 +38,7 @@ from crm.services import (
     contact_integration_update,
     contact_move,
     contact_note_create,
-    contact_remove_tags,
+    contact_set_tags,
     contact_update,
     message_log,
     message_resend_email,
@@ -159,7 +159,7 @@ class ContactViewSet(
             if moves:
                 contact = self.run_service(contact_move, contact=contact, parent=parent)
             if tags is not None:
-                self._set_tags(contact, tags)
+                self.run_service(contact_set_tags, contact=contact, names=tags)
         return self._answer(contact)
 
     @extend_schema(request=s.EmailInputSerializer, responses={202: s.EmailQueuedSerializer})
@@ -170,15 +170,6 @@ class ContactViewSet(
         data = _validated(s.EmailInputSerializer, request)
         message = self.run_service(message_send_email, contact=contact, user=request.user, **data)
         return Response({"id": message.pk, "status": message.status}, status.HTTP_202_ACCEPTED)
-
-    def _set_tags(self, contact: Contact, names: list[str]) -> None:
-        wanted = {" ".join(name.split()).lower() for name in names}
-        current = [tag.name for tag in contact.tags.all()]
-        stale = [name for name in current if name.lower() not in wanted]
-        if stale:
-            self.run_service(contact_remove_tags, contact=contact, names=stale)
-        if names:
-            self.run_service(contact_add_tags, contact=contact, names=names)
 
 
 @extend_schema_view(
@@ -402,11 +393,8 @@ class TagViewSet(
 
     def create(self, request: Request) -> Response:
         data = _validated(s.TagInputSerializer, request)
-        existed = Tag.objects.filter(
-            organization=data["organization"], name__iexact=" ".join(data["name"].split())
-        ).exists()
-        tag = self.run_service(tag_get_or_create, field_map={"tags": "name"}, **data)
-        code = status.HTTP_200_OK if existed else status.HTTP_201_CREATED
+        tag, created = self.run_service(tag_get_or_create, field_map={"tags": "name"}, **data)
+        code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
         return Response(self.get_serializer(tag).data, status=code)
 
 

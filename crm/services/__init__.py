@@ -32,7 +32,12 @@ from crm.services.organizations import (
     organization_create,
     organization_update,
 )
-from crm.services.tags import contact_add_tags, contact_remove_tags, tag_get_or_create
+from crm.services.tags import (
+    contact_add_tags,
+    contact_remove_tags,
+    contact_set_tags,
+    tag_get_or_create,
+)
 from crm.services.tasks import task_assign, task_cancel, task_complete, task_create, task_start
 
 __all__ = [
@@ -60,6 +65,7 @@ __all__ = [
     "message_update_status",
     "organization_create",
     "organization_update",
+    "contact_set_tags",
     "tag_get_or_create",
     "task_assign",
     "task_cancel",

@@ -1,4 +1,4 @@
-"""Writes on tags: put tags on a contact and take them off."""
+"""Writes on tags: put tags on a contact, take them off, or set them all at once."""
 
 from collections.abc import Iterable
 
@@ -30,21 +30,21 @@ def _clean_names(names: Iterable[str]) -> list[str]:
     return list(cleaned.values())
 
 
-def tag_get_or_create(*, organization: Organization, name: str) -> Tag:
-    """Return the organization's tag called ``name`` (any case), creating it if needed."""
+def tag_get_or_create(*, organization: Organization, name: str) -> tuple[Tag, bool]:
+    """Return the organization's tag called ``name`` (any case), creating it if needed, and
+    whether it was created."""
     (name,) = _clean_names([name])
     # The case-insensitive unique constraint settles races: get_or_create retries the get.
-    tag, _ = Tag.objects.get_or_create(
+    return Tag.objects.get_or_create(
         organization=organization, name__iexact=name, defaults={"name": name}
     )
-    return tag
 
 
 @transaction.atomic
 def contact_add_tags(*, contact: Contact, names: Iterable[str]) -> list[Tag]:
     """Tag ``contact`` with each of ``names``; tags it already has stay as they are."""
     tags = [
-        tag_get_or_create(organization=contact.organization, name=name)
+        tag_get_or_create(organization=contact.organization, name=name)[0]
         for name in _clean_names(names)
     ]
     ContactTag.objects.bulk_create(
@@ -67,6 +67,22 @@ def contact_remove_tags(*, contact: Contact, names: Iterable[str]) -> int:
 
 
 @transaction.atomic
+def contact_set_tags(*, contact: Contact, names: Iterable[str]) -> tuple[int, int]:
+    """Make ``names`` (any case) exactly ``contact``'s tags; return (tags put on, taken off)."""
+    names = _clean_names(names)
+    wanted = {name.lower() for name in names}
+    current = [tag.name for tag in contact.tags.all()]
+    taken_off = contact_remove_tags(
+        contact=contact, names=[name for name in current if name.lower() not in wanted]
+    )
+    have = {name.lower() for name in current}
+    put_on = [name for name in names if name.lower() not in have]
+    if put_on:
+        contact_add_tags(contact=contact, names=put_on)
+    return len(put_on), taken_off
+
+
+@transaction.atomic
 def contacts_add_tag(*, contacts: Iterable[Contact], name: str) -> int:
     """Tag every contact with ``name`` (its organization's tag, made if needed); return how many
     contacts gained it."""
@@ -76,7 +92,7 @@ def contacts_add_tag(*, contacts: Iterable[Contact], name: str) -> int:
     links = []
     for contact in contacts:
         if contact.organization_id not in tags:
-            tags[contact.organization_id] = tag_get_or_create(
+            tags[contact.organization_id], _ = tag_get_or_create(
                 organization=contact.organization, name=name
             )
         links.append(ContactTag(contact=contact, tag=tags[contact.organization_id]))

@@ -224,6 +224,43 @@ def test_contact_remove_tags_removes_by_name_in_any_case():
     assert Tag.objects.filter(name="vip").exists()
 
 
+def test_contact_set_tags_puts_on_and_takes_off_the_difference_and_says_so():
+    contact = ContactFactory()
+    services.contact_add_tags(contact=contact, names=["vip", "new", "Old"])
+    kept = ContactTag.objects.get(contact=contact, tag__name="vip")
+
+    counts = services.contact_set_tags(contact=contact, names=["VIP", " follow   up ", "new"])
+
+    assert counts == (1, 1)
+    assert sorted(contact.tags.values_list("name", flat=True)) == ["follow up", "new", "vip"]
+    assert ContactTag.objects.filter(pk=kept.pk).exists()  # an unchanged tag is not re-made
+    assert services.contact_set_tags(contact=contact, names=["vip", "new", "follow up"]) == (0, 0)
+    assert services.contact_set_tags(contact=contact, names=[]) == (0, 3)
+    assert not contact.tags.exists()
+
+
+def test_contact_set_tags_refuses_a_bad_name_before_taking_anything_off():
+    contact = ContactFactory()
+    services.contact_add_tags(contact=contact, names=["vip"])
+
+    with pytest.raises(ValidationError):
+        services.contact_set_tags(contact=contact, names=["new", "  "])
+
+    assert list(contact.tags.values_list("name", flat=True)) == ["vip"]
+    assert not Tag.objects.filter(name="new").exists()
+
+
+def test_tag_get_or_create_says_whether_it_made_the_tag():
+    organization = OrganizationFactory()
+
+    made, created = services.tag_get_or_create(organization=organization, name=" Hot  lead ")
+    same, created_again = services.tag_get_or_create(organization=organization, name="HOT LEAD")
+
+    assert (created, created_again) == (True, False)
+    assert same.pk == made.pk and made.name == "Hot lead"
+    assert Tag.objects.filter(organization=organization).count() == 1
+
+
 # Notes
 
 
