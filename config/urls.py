@@ -22,10 +22,10 @@ urlpatterns = [
     path("", include("leads.urls")),
     path("", include("privacy.urls")),
     # Staff REST API (core/staff_api.py) and its OpenAPI schema and docs.
-    path("api/crm/", include("privacy.api_urls")),
-    path("api/crm/", include("crm.api_urls")),
+    path("api/crm/", include("privacy.staff_api_urls")),
+    path("api/crm/", include("crm.staff_api_urls")),
     path("api/leads/", include("leads.staff_api_urls")),
-    path("api/lms/", include("lms.api_urls")),
+    path("api/lms/", include("lms.staff_api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", StaffApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
     # Any other /api/ address: the JSON 404, in development too (DEBUG's 404 page is HTML).

@@ -1,4 +1,4 @@
-"""Serializers of the CRM's staff API (crm/apis.py): outputs, and inputs for the services."""
+"""Serializers of the CRM's staff API (crm/staff_apis.py): outputs, and inputs for the services."""
 
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field

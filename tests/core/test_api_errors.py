@@ -98,7 +98,7 @@ def test_an_unexpected_error_is_a_500_json_without_internals(world, monkeypatch)
     def explode(**kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("crm.apis.contact_note_create", explode)
+    monkeypatch.setattr("crm.staff_apis.contact_note_create", explode)
     contact = ContactFactory(organization=world.org_a)
 
     response = world.a.post(

@@ -3,7 +3,7 @@
 from django.urls import re_path
 
 from core.staff_api import UUID_PATTERN
-from privacy.apis import ContactMergeView
+from privacy.staff_apis import ContactMergeView
 
 urlpatterns = [
     re_path(
