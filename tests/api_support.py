@@ -3,12 +3,16 @@
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from core.api_tokens import api_token_create
 from crm.models import Organization
-from tests.crm.factories import OrganizationFactory, OrganizationMembershipFactory, StaffUserFactory
+from tests.crm.factories import (
+    OrganizationFactory,
+    OrganizationMembershipFactory,
+    StaffUserFactory,
+    add_permissions,
+)
 
 CRM_MODELS = [
     "organization",
@@ -38,11 +42,7 @@ def all_permissions() -> list[str]:
 
 def grant(user, *perms: str):
     """Give ``user`` the permissions ``app_label.codename``; return it with fresh caches."""
-    for perm in perms:
-        app_label, codename = perm.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
+    add_permissions(user, perms)
     return type(user).objects.get(pk=user.pk)
 
 

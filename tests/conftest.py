@@ -15,6 +15,23 @@ def postgres_only(db):
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
 
 
+@pytest.fixture
+def pool_for_all_threads(request, postgres_only, transactional_db):
+    """Let each of the test module's THREADS threads hold its own connection at once (the app's
+    pool allows 8), on PostgreSQL with committed data."""
+    options = connection.settings_dict["OPTIONS"]
+    original = options.get("pool")
+    if original:
+        connection.close()
+        connection.close_pool()
+        options["pool"] = {**original, "max_size": request.module.THREADS + 4}
+    yield
+    if original:
+        connection.close()
+        connection.close_pool()
+        options["pool"] = original
+
+
 CHROMIUM = "/usr/bin/chromium"
 # Debian's Chromium, headless, with nothing that reaches for the network by itself.
 CHROMIUM_ARGS = [

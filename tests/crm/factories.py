@@ -3,7 +3,9 @@ from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -114,15 +116,37 @@ class TaskFactory(DjangoModelFactory):
     title = factory.Faker("sentence", nb_words=4)
 
 
+def add_permissions(user, permissions) -> None:
+    """Give ``user`` these permissions: ``"app_label.codename"`` strings, or Permission rows."""
+    permissions = list(permissions)
+    if all(isinstance(item, str) for item in permissions):
+        wanted = Q(pk__in=[])
+        for permission in permissions:
+            app_label, codename = permission.split(".", 1)
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        found = list(Permission.objects.filter(wanted))
+        assert len(found) == len(set(permissions)), f"unknown permission in {permissions}"
+        permissions = found
+    user.user_permissions.add(*permissions)
+
+
 class StaffUserFactory(DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
+        # Permissions are a many-to-many: nothing to save again after them.
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"staff{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
     is_staff = True
     password = factory.django.Password("staff-password")
+
+    @factory.post_generation
+    def permissions(user, create, extracted, **kwargs):
+        """``StaffUserFactory(permissions=["crm.view_contact", ...])``: see add_permissions."""
+        if create and extracted:
+            add_permissions(user, extracted)
 
 
 class OrganizationMembershipFactory(DjangoModelFactory):

@@ -93,12 +93,8 @@ def agencies():
 
 
 def _staff(*, permissions=True):
-    user = StaffUserFactory()
-    if permissions:
-        user.user_permissions.set(
-            Permission.objects.filter(content_type__app_label__in=["crm", "lms", "leads"])
-        )
-    return user
+    crm_lms_leads = Permission.objects.filter(content_type__app_label__in=["crm", "lms", "leads"])
+    return StaffUserFactory(permissions=crm_lms_leads if permissions else None)
 
 
 @pytest.fixture

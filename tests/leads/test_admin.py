@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,16 +38,6 @@ def contact(n: int = 0) -> ContactMessage:
         subject=f"Question {n}",
         message="Please tell me more about the project.",
     )
-
-
-def staff_with(*codenames: str):
-    user = StaffUserFactory()
-    app_codenames = [codename.split(".", 1) for codename in codenames]
-    for app_label, codename in app_codenames:
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return user
 
 
 def full_history(email: str = "priya@example.com") -> UsersLead:
@@ -403,8 +392,12 @@ def test_responded_view_refuses_get(admin_client):
 
 
 def test_support_marks_responded_but_cannot_change_a_lead(client):
-    support = staff_with(
-        "leads.view_userslead", "leads.view_contactmessage", "leads.mark_responded_contactmessage"
+    support = StaffUserFactory(
+        permissions=[
+            "leads.view_userslead",
+            "leads.view_contactmessage",
+            "leads.mark_responded_contactmessage",
+        ]
     )
     client.force_login(support)
     message = contact(1)
@@ -425,7 +418,7 @@ def test_support_marks_responded_but_cannot_change_a_lead(client):
 
 
 def test_viewer_without_mark_permission_sees_no_button_or_action_and_is_refused(client):
-    viewer = staff_with("leads.view_contactmessage")
+    viewer = StaffUserFactory(permissions=["leads.view_contactmessage"])
     client.force_login(viewer)
     message = contact(1)
 

@@ -2,29 +2,12 @@
 
 import threading
 
-import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from leads import services
 from leads.models import ChoicesResponse, LeadEvent, UsersLead
 
 THREADS = 16
-
-
-@pytest.fixture
-def pool_for_all_threads(postgres_only, transactional_db):
-    """Let every thread hold its own connection at once (the app's pool allows 8)."""
-    options = connection.settings_dict["OPTIONS"]
-    original = options.get("pool")
-    if original:
-        connection.close()
-        connection.close_pool()
-        options["pool"] = {**original, "max_size": THREADS + 4}
-    yield
-    if original:
-        connection.close()
-        connection.close_pool()
-        options["pool"] = original
 
 
 def spellings(email: str, count: int) -> list[str]:

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.db import connection, connections
+from django.db import connections
 from django.urls import reverse
 
 from crm.models import Contact
@@ -232,21 +232,6 @@ def test_convert_action_asks_for_the_organization_then_converts(admin_client):
 
 
 # --- Two staff members converting the same lead at once --------------------------------------
-
-
-@pytest.fixture
-def pool_for_all_threads(postgres_only, transactional_db):
-    options = connection.settings_dict["OPTIONS"]
-    original = options.get("pool")
-    if original:
-        connection.close()
-        connection.close_pool()
-        options["pool"] = {**original, "max_size": THREADS + 4}
-    yield
-    if original:
-        connection.close()
-        connection.close_pool()
-        options["pool"] = original
 
 
 @pytest.mark.postgres

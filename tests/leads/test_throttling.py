@@ -224,23 +224,6 @@ def test_twenty_concurrent_requests_from_one_address_do_not_overshoot(
     assert sorted(statuses) == [201] * 5 + [429] * (THREADS - 5)
 
 
-@pytest.fixture
-def pool_for_all_threads(postgres_only, transactional_db):
-    """Let every thread hold its own connection at once (the app's pool allows 8)."""
-    connection = connections["default"]
-    options = connection.settings_dict["OPTIONS"]
-    original = options.get("pool")
-    if original:
-        connection.close()
-        connection.close_pool()
-        options["pool"] = {**original, "max_size": THREADS + 4}
-    yield
-    if original:
-        connection.close()
-        connection.close_pool()
-        options["pool"] = original
-
-
 def test_concurrent_real_submissions_stop_at_the_rate_on_postgres(
     pool_for_all_threads, redis_cache, throttle_rate
 ):
