@@ -8,8 +8,6 @@ only: catalog changes, no rows touched. SQLite cannot rename a constraint, so th
 rebuilt from the new state (what Django does for most SQLite schema changes anyway).
 """
 
-from django.contrib.postgres.indexes import OpClass
-from django.contrib.postgres.operations import AddIndexConcurrently
 from django.db import models
 from django.db.migrations.operations.base import Operation
 
@@ -175,31 +173,3 @@ def _apply(schema_editor, *, from_model, to_model, field_renames, constraint_ren
     elif constraint_renames:
         # No RENAME CONSTRAINT here: rebuild the table from the new state, rows copied by column.
         schema_editor._remake_table(to_model)
-
-
-class AddSearchIndexConcurrently(AddIndexConcurrently):
-    """A PostgreSQL search index (trigram GIN) built concurrently; elsewhere a plain index on
-    the bare expression, under the same name.
-
-    SQLite has no GIN or operator classes; the same-named plain index keeps the schema what the
-    models declare (the drift check), and its tables are small. Needs ``atomic = False``.
-    """
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        model = to_state.apps.get_model(app_label, self.model_name)
-        schema_editor.add_index(model, self._plain_index())
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        model = from_state.apps.get_model(app_label, self.model_name)
-        schema_editor.remove_index(model, self._plain_index())
-
-    def _plain_index(self) -> models.Index:
-        expressions = [
-            expression.source_expressions[0] if isinstance(expression, OpClass) else expression
-            for expression in self.index.expressions
-        ]
-        return models.Index(*expressions, name=self.index.name)

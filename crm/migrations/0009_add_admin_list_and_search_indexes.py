@@ -13,8 +13,12 @@ import django.db.models.functions.comparison
 import django.db.models.functions.text
 from django.db import migrations, models
 
-from core.db.operations import AddIndexConcurrentlyOnPostgres
-from crm.migration_operations import AddSearchIndexConcurrently
+from core.db.operations import (
+    AddIndexConcurrentlyOnPostgres,
+)
+from core.db.operations import (
+    AddSearchIndexConcurrentlyOnPostgres as AddSearchIndexConcurrently,
+)
 
 
 class Migration(migrations.Migration):

@@ -11,7 +11,12 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import migrations, models
 from django.db.models.functions import Upper
 
-from core.db.operations import AddIndexConcurrentlyOnPostgres
+from core.db.operations import (
+    AddIndexConcurrentlyOnPostgres,
+)
+from core.db.operations import (
+    AddSearchIndexConcurrentlyOnPostgres as AddSearchIndexConcurrently,
+)
 
 
 class CreatePgTrgmIfMissing(migrations.RunSQL):
@@ -28,29 +33,6 @@ class CreatePgTrgmIfMissing(migrations.RunSQL):
 
     def deconstruct(self):
         return (self.__class__.__name__, [], {})
-
-
-class AddSearchIndexConcurrently(AddIndexConcurrentlyOnPostgres):
-    """The PostgreSQL index as declared; elsewhere a btree on the bare expression, same name."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            return super().database_forwards(app_label, schema_editor, from_state, to_state)
-        model = to_state.apps.get_model(app_label, self.model_name)
-        schema_editor.add_index(model, self._plain_index())
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            return super().database_backwards(app_label, schema_editor, from_state, to_state)
-        model = from_state.apps.get_model(app_label, self.model_name)
-        schema_editor.remove_index(model, self._plain_index())
-
-    def _plain_index(self) -> models.Index:
-        expressions = [
-            expression.source_expressions[0] if isinstance(expression, OpClass) else expression
-            for expression in self.index.expressions
-        ]
-        return models.Index(*expressions, name=self.index.name)
 
 
 def _ordering_index(model_name: str, name: str, **kwargs) -> AddIndexConcurrentlyOnPostgres:
