@@ -7,8 +7,6 @@ from itertools import groupby
 from typing import Any
 
 from django.db.models import (
-    Count,
-    IntegerField,
     OuterRef,
     QuerySet,
     Subquery,
@@ -19,6 +17,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, Replace
 from django.urls import reverse
 
+from core.db.expressions import correlated_count
 from leads.environment import current_environment
 from leads.models import (
     ChoiceIntent,
@@ -67,21 +66,10 @@ def lead_get_by_email(*, email: str) -> UsersLead | None:
     ).first()
 
 
-def _count_of(queryset: QuerySet, *, distinct: str | None = None) -> Subquery:
+def _count_of(queryset: QuerySet, *, distinct: str | None = None):
     # A correlated subquery per lead along the child table's lead_id index: PostgreSQL runs it
     # only for the rows it returns, so a page of 100 costs 100 index probes at any table size.
-    counted = Count(distinct, distinct=True) if distinct else Count("pk")
-    return Coalesce(
-        Subquery(
-            queryset.filter(lead=OuterRef("pk"))
-            .order_by()
-            .values("lead")
-            .annotate(n=counted)
-            .values("n"),
-            output_field=IntegerField(),
-        ),
-        Value(0),
-    )
+    return correlated_count(queryset.filter(lead=OuterRef("pk")), "lead", distinct=distinct)
 
 
 def leads_with_submission_counts(queryset: QuerySet[UsersLead]) -> QuerySet[UsersLead]:

@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from core.db.expressions import correlated_count
 from crm.admin import ORGANIZATION_FILTER, WorkspaceAdmin, WorkspaceTabularInline
 from crm.admin_scoping import ScopedRelatedFieldListFilter
 from crm.contact_sections import register_contact_page_section
@@ -21,7 +22,6 @@ from lms.models import (
     Lesson,
     LessonProgress,
 )
-from lms.selectors import correlated_count
 from lms.services import PROGRESS_PERMISSIONS
 
 # On the contact page: the contact's courses, lesson by lesson (crm/contact_sections.py; crm never

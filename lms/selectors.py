@@ -17,32 +17,18 @@ from datetime import datetime, timedelta
 from django.db.models import (
     Count,
     Exists,
-    IntegerField,
     Max,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 
+from core.db.expressions import correlated_count
 from crm.models import Contact
 from lms.models import Chapter, Course, Enrollment, Lesson, LessonProgress
 
 STALLED_DAYS = 14
-
-
-def correlated_count(queryset: QuerySet, group_by: str) -> Coalesce:
-    """One correlated COUNT, so that a list shows a figure per row without a query per row."""
-    return Coalesce(
-        Subquery(
-            queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n"),
-            output_field=IntegerField(),
-        ),
-        Value(0),
-    )
 
 
 # A contact's courses, lesson by lesson -----------------------------------------------------------
