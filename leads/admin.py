@@ -84,7 +84,13 @@ XLSX_MAX_ROWS = 20_000
 
 
 class WorkspaceMedia:
-    css = {"all": ["admin_workspace/timeline.css", "admin_workspace/leads.css"]}
+    css = {
+        "all": [
+            "admin_workspace/timeline.css",
+            "admin_workspace/leads.css",
+            "admin_workspace/lead_list.css",
+        ]
+    }
 
 
 class BigTableAdmin(admin.ModelAdmin):
