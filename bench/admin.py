@@ -67,6 +67,12 @@ def pages() -> list[tuple[str, str, dict]]:
         # What staff paste: a whole email address, which matches one row at either size.
         ("contact search", "admin:crm_contact_changelist", {"q": contact_email(SAMPLE)}),
         ("lead search", "admin:leads_userslead_changelist", {"q": lead_email(SAMPLE)}),
+        # The global search page (issue 19 item 2) with what staff type: part of a name, part
+        # of an email, part of a phone number spaced and prefixed unlike the stored one. Each
+        # matches a handful of rows at 1,000 and hundreds to thousands at 200,000.
+        ("global search: name", "admin:search", {"q": "Meera Iy"}),
+        ("global search: email", "admin:search", {"q": f"sharma{SAMPLE}"}),
+        ("global search: phone", "admin:search", {"q": "+91 98000 005"}),
         ("admin index (dashboard)", "admin:index", {}),
         ("contact page", "admin:crm_contact_change", {"pk": str(row_uuid("contact", SAMPLE))}),
     ]
