@@ -27,9 +27,10 @@ from django.utils import timezone
 from alerts.models import StaffAlert, VisitorAutoReply
 from alerts.rendering import email_render
 from alerts.selectors import DIGEST_ORIGIN, admin_url, alert_lines, staff_alert_recipients
+from core.db.statement import Sql, WriteStatement
 from core.emails import normalize_email
 from outbox.models import OutboxEmail
-from outbox.services import email_enqueue
+from outbox.services import email_enqueue, email_row
 
 logger = logging.getLogger("alerts")
 
@@ -46,6 +47,26 @@ Kind = StaffAlert.Kind
 def staff_alert_create(*, kind: str, lead, object_id=None, new_lead: bool = False) -> StaffAlert:
     """Write one pending alert in the caller's transaction (one INSERT)."""
     return StaffAlert.objects.create(kind=kind, lead=lead, object_id=object_id, new_lead=new_lead)
+
+
+def staff_alert_insert(
+    statement: WriteStatement,
+    *,
+    kind: str,
+    lead: str,
+    new_lead: Sql,
+    object_id=None,
+    only_if: Sql | None = None,
+) -> str:
+    """Add the row ``staff_alert_create`` writes to a one-statement write: its lead is the one
+    part ``lead`` returned, ``new_lead`` (and ``only_if``, when given) SQL over that part."""
+    return statement.insert(
+        "staff_alert",
+        StaffAlert(kind=kind, object_id=object_id),
+        expressions={"lead_id": (f"{lead}.id", []), "new_lead": new_lead},
+        source=lead,
+        where=only_if,
+    )
 
 
 def _plural(count: int, label: str) -> str:
@@ -168,6 +189,41 @@ def visitor_auto_reply_enqueue(*, email: str, kind: str) -> OutboxEmail | None:
         html_body=email_text.html_body,
         origin_label=AUTO_REPLY_ORIGIN,
         origin_id=claim,
+    )
+
+
+def visitor_auto_reply_insert(statement: WriteStatement, *, email: str, kind: str) -> str | None:
+    """Add what ``visitor_auto_reply_enqueue`` writes to a one-statement write: the claim of
+    today's confirmation (``INSERT ... ON CONFLICT DO NOTHING RETURNING``) and the outbox row,
+    inserted from the claim's RETURNING, so no row when the day was taken.
+
+    Return the name of the part that returns the outbox row's id (publish it with
+    ``outbox.services.email_publish_on_commit``), or None when VISITOR_AUTO_REPLY is off.
+    """
+    if not settings.VISITOR_AUTO_REPLY:
+        return None
+    quote = statement.quote
+    at = timezone.now()
+    to = normalize_email(email)
+    claim = statement.insert(
+        "auto_reply_claim",
+        VisitorAutoReply(to=to, day=timezone.localdate(at), kind=kind, created_at=at),
+        on_conflict=f"ON CONFLICT ({quote('to')}, {quote('day')}) DO NOTHING",
+        returning=quote("id"),
+    )
+    email_text = email_render(AUTO_REPLY_TEMPLATES[kind], {})
+    return statement.insert(
+        "auto_reply_email",
+        email_row(
+            to=to,
+            subject=email_text.subject,
+            body=email_text.body,
+            html_body=email_text.html_body,
+            origin_label=AUTO_REPLY_ORIGIN,
+        ),
+        expressions={"origin_id": (f"{claim}.{quote('id')}::text", [])},
+        source=claim,
+        returning=quote("id"),
     )
 
 

@@ -41,21 +41,59 @@ def _submitted(metadata: dict) -> dict:
     return {**metadata, "privacy_notice_version": settings.PRIVACY_NOTICE_VERSION}
 
 
+# The submissions' metadata: written by the event functions below, and by the one-statement
+# writes (leads/services.py), which build it for a new and a known lead and let the upsert's
+# outcome choose, so both paths write the same payload.
+
+
+def choices_submitted_metadata(
+    *, responses: list[ChoicesResponse], created: bool, client_source: str = ""
+) -> dict:
+    return _submitted(
+        _with_client_source(
+            {
+                "answers": {r.choice_key: r.choice_value for r in responses},
+                "choices_response_ids": [str(response.id) for response in responses],
+                "new_lead": created,
+            },
+            client_source,
+        )
+    )
+
+
+def early_access_requested_metadata(
+    *,
+    request: EarlyAccessRequest,
+    preferred_property_type: str,
+    created: bool,
+    client_source: str = "",
+) -> dict:
+    return _submitted(
+        _with_client_source(
+            {
+                "early_access_request_id": str(request.id),
+                "intent_level": request.intent_level,
+                "investment_range": request.investment_range,
+                "preferred_property_type": preferred_property_type,
+                "new_lead": created,
+            },
+            client_source,
+        )
+    )
+
+
+def contact_message_sent_metadata(*, message: ContactMessage, created: bool) -> dict:
+    return _submitted({"contact_message_id": str(message.id), "new_lead": created})
+
+
 def lead_choices_submitted_event(
     *, lead: UsersLead, responses: list[ChoicesResponse], created: bool, client_source: str = ""
 ) -> LeadEvent:
     return _event(
         lead=lead,
         event_type=LeadEventType.CHOICES_SUBMITTED,
-        metadata=_submitted(
-            _with_client_source(
-                {
-                    "answers": {r.choice_key: r.choice_value for r in responses},
-                    "choices_response_ids": [str(response.id) for response in responses],
-                    "new_lead": created,
-                },
-                client_source,
-            )
+        metadata=choices_submitted_metadata(
+            responses=responses, created=created, client_source=client_source
         ),
     )
 
@@ -71,17 +109,11 @@ def lead_early_access_requested_event(
     return _event(
         lead=lead,
         event_type=LeadEventType.EARLY_ACCESS_REQUESTED,
-        metadata=_submitted(
-            _with_client_source(
-                {
-                    "early_access_request_id": str(request.id),
-                    "intent_level": request.intent_level,
-                    "investment_range": request.investment_range,
-                    "preferred_property_type": preferred_property_type,
-                    "new_lead": created,
-                },
-                client_source,
-            )
+        metadata=early_access_requested_metadata(
+            request=request,
+            preferred_property_type=preferred_property_type,
+            created=created,
+            client_source=client_source,
         ),
     )
 
@@ -92,7 +124,7 @@ def lead_contact_message_sent_event(
     return _event(
         lead=lead,
         event_type=LeadEventType.CONTACT_MESSAGE_SENT,
-        metadata=_submitted({"contact_message_id": str(message.id), "new_lead": created}),
+        metadata=contact_message_sent_metadata(message=message, created=created),
     )
 
 

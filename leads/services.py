@@ -2,11 +2,16 @@
 
 A submission finds or creates its lead with one INSERT ... ON CONFLICT (email, environment)
 DO UPDATE that applies the merge rules and returns the row, so two visitors racing with one
-address end up on one lead and both submissions are kept. A submission is then three
-statements (the upsert, its own row, its event) between BEGIN and COMMIT, plus the page-session
-claim when the visitor brings a cookie, plus what it sets in motion (``notify``): a pending
-staff alert for a contact message, an early-access request or a new lead, and the visitor's
-confirmation email for the first two (alerts app).
+address end up on one lead and both submissions are kept.
+
+On PostgreSQL a public form's submission is ONE statement (issue 21, item 1): a chain of
+data-modifying CTEs (core/db/statement.py) doing the upsert, then, from its RETURNING, the
+submission's own rows, its event, the page-session claim when the visitor brings a cookie, and
+what it sets in motion (``notify``): the pending staff alert and the visitor's confirmation
+(the day's claim and its outbox row). One statement is atomic without BEGIN/COMMIT. Only
+LEAD_AUTO_ASSIGN adds a second statement (the assignment of a new lead), in one transaction
+with the first. On SQLite, which has no data-modifying CTEs, the same writes are separate
+statements between BEGIN and COMMIT.
 """
 
 from django.conf import settings
@@ -15,7 +20,13 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 
 from alerts.models import StaffAlert, VisitorAutoReply
-from alerts.services import staff_alert_create, visitor_auto_reply_enqueue
+from alerts.services import (
+    staff_alert_create,
+    staff_alert_insert,
+    visitor_auto_reply_enqueue,
+    visitor_auto_reply_insert,
+)
+from core.db.statement import WriteStatement
 from crm.models import Contact
 from crm.services.contacts import contact_create
 from leads import events
@@ -30,6 +41,7 @@ from leads.models import (
     IntentLevel,
     InvestmentRange,
     LeadEvent,
+    LeadEventType,
     LeadSource,
     LeadStatus,
     PageSession,
@@ -38,6 +50,7 @@ from leads.models import (
 )
 from leads.normalize import normalize_email
 from leads.pipeline import lead_auto_assign
+from outbox.services import email_publish_on_commit
 
 NPS_MIN, NPS_MAX = 0, 10
 CONTACT_MESSAGE_MIN_LENGTH = 10
@@ -86,15 +99,11 @@ def lead_email_clean(email: str) -> str:
     return email
 
 
-def lead_upsert(
-    *, email: str, source: str, name: str = "", phone: str = ""
-) -> tuple[UsersLead, bool]:
-    """Return the lead for ``email`` in this environment and whether it is new, in one statement.
-
-    A returning lead has ``last_seen_at`` moved and blank name/phone filled; a known value is
-    never replaced by a blank one and the first ``source`` stays. The row stays locked until
-    the caller's transaction ends; call inside one.
-    """
+def _lead_candidate(
+    *, email: str, source: str, name: str, phone: str
+) -> tuple[UsersLead, str, list]:
+    """Return the row a submission would insert, the database it goes to, and the upsert's
+    parameters for it."""
     now = timezone.now()
     candidate = UsersLead(
         email=lead_email_clean(email),
@@ -105,19 +114,154 @@ def lead_upsert(
         last_seen_at=now,
         environment=current_environment(),
     )
-    connection = connections[router.db_for_write(UsersLead)]
+    using = router.db_for_write(UsersLead)
+    connection = connections[using]
     params = [
         UsersLead._meta.get_field(field).get_db_prep_save(getattr(candidate, field), connection)
         for field in _LEAD_UPSERT_FIELDS
     ]
+    return candidate, using, params
+
+
+def lead_upsert(
+    *, email: str, source: str, name: str = "", phone: str = ""
+) -> tuple[UsersLead, bool]:
+    """Return the lead for ``email`` in this environment and whether it is new, in one statement.
+
+    A returning lead has ``last_seen_at`` moved and blank name/phone filled; a known value is
+    never replaced by a blank one and the first ``source`` stays. The row stays locked until
+    the caller's transaction ends; call inside one.
+    """
+    candidate, using, params = _lead_candidate(email=email, source=source, name=name, phone=phone)
     # A raw queryset converts the returned columns like any query (UUIDs and datetimes on
     # SQLite) and builds the model instance.
-    (lead,) = UsersLead.objects.using(connection.alias).raw(_LEAD_UPSERT_SQL, params)
+    (lead,) = UsersLead.objects.using(using).raw(_LEAD_UPSERT_SQL, params)
     # Our freshly generated id came back only if our row was the one inserted.
     created = lead.pk == candidate.pk
     if created and settings.LEAD_AUTO_ASSIGN:
         lead_auto_assign(lead=lead)
     return lead, created
+
+
+# --- One statement per submission (PostgreSQL) --------------------------------------------------
+
+# The lead's columns the statement returns, in the model's order (UsersLead.from_db).
+_LEAD_RETURNED = [
+    field.column
+    for field in UsersLead._meta.concrete_fields
+    if field.attname in _LEAD_UPSERT_FIELDS
+]
+
+
+def _one_statement(using: str) -> bool:
+    return connections[using].vendor == "postgresql"
+
+
+class _Submission:
+    """One form's submission as one statement: the upsert (part ``lead``), then the parts the
+    service adds, reading the lead from it; ``new_lead`` is SQL telling whether the upsert
+    inserted our row (its id is the one we generated)."""
+
+    def __init__(self, *, candidate: UsersLead, using: str, params: list):
+        self.candidate = candidate
+        self.using = using
+        self.statement = WriteStatement(using)
+        self.lead = self.statement.part("lead", _LEAD_UPSERT_SQL, params)
+        self.new_lead = (f"{self.lead}.id = %s", [candidate.pk])
+        self.reply: str | None = None
+
+    def child(self, name: str, obj) -> None:
+        """Insert ``obj`` (a row with a ``lead`` foreign key) on the lead."""
+        obj.lead_id = self.candidate.pk  # replaced by the upsert's id in SQL
+        self.statement.insert(
+            name, obj, expressions={"lead_id": (f"{self.lead}.id", [])}, source=self.lead
+        )
+
+    def event(self, event_type: str, metadata_for) -> None:
+        """Insert the event; ``metadata_for(created)`` is what the events.* function writes."""
+        connection = self.statement.connection
+        field = LeadEvent._meta.get_field("metadata")
+        payloads = [
+            field.get_db_prep_save(metadata_for(created), connection) for created in (True, False)
+        ]
+        self.statement.insert(
+            "event",
+            LeadEvent(event_type=event_type),
+            expressions={
+                "lead_id": (f"{self.lead}.id", []),
+                "metadata": (
+                    f"CASE WHEN {self.new_lead[0]} THEN %s ELSE %s END",
+                    [
+                        *self.new_lead[1],
+                        *payloads,
+                    ],
+                ),
+            },
+            source=self.lead,
+        )
+
+    def page_sessions(self, visitor_key: str) -> None:
+        """What page_sessions_attribute does. Every part sees the tables as they were before
+        the statement, so the events' UPDATE takes the sessions from the claim's RETURNING and
+        those of this visitor already on the lead."""
+        if not visitor_key:
+            return
+        quote = self.statement.quote
+        sessions = quote(PageSession._meta.db_table)
+        lead_events = quote(LeadEvent._meta.db_table)
+        lead = self.lead
+        self.statement.part(
+            "claimed_sessions",
+            f"UPDATE {sessions} SET lead_id = {lead}.id FROM {lead} "
+            f"WHERE {sessions}.visitor_key = %s AND {sessions}.lead_id IS NULL "
+            f"AND {sessions}.environment = {lead}.environment RETURNING {sessions}.id",
+            [visitor_key],
+        )
+        self.statement.part(
+            "claimed_events",
+            f"UPDATE {lead_events} SET lead_id = {lead}.id FROM {lead} "
+            f"WHERE {lead_events}.lead_id IS NULL AND EXISTS (SELECT 1 FROM claimed_sessions) "
+            f"AND {lead_events}.id IN (SELECT id FROM claimed_sessions UNION ALL "
+            f"SELECT {sessions}.id FROM {sessions} WHERE {sessions}.visitor_key = %s "
+            f"AND {sessions}.lead_id = {lead}.id)",
+            [visitor_key],
+        )
+
+    def alert(self, kind: str, *, object_id=None, only_new_lead: bool = False) -> None:
+        staff_alert_insert(
+            self.statement,
+            kind=kind,
+            lead=self.lead,
+            new_lead=self.new_lead,
+            object_id=object_id,
+            only_if=self.new_lead if only_new_lead else None,
+        )
+
+    def auto_reply(self, kind: str) -> None:
+        self.reply = visitor_auto_reply_insert(
+            self.statement, email=self.candidate.email, kind=kind
+        )
+
+    def run(self) -> tuple[UsersLead, bool]:
+        """Send the statement; with LEAD_AUTO_ASSIGN, assign a new lead in the same transaction."""
+        columns = ", ".join(f"{self.lead}.{column}" for column in _LEAD_RETURNED)
+        reply = f"(SELECT id FROM {self.reply})" if self.reply else "NULL"
+        select = f"SELECT {columns}, {reply} FROM {self.lead}"
+        if settings.LEAD_AUTO_ASSIGN:
+            with transaction.atomic(using=self.using):
+                lead, created = self._run(select)
+                if created:
+                    lead_auto_assign(lead=lead)
+        else:
+            lead, created = self._run(select)
+        return lead, created
+
+    def _run(self, select: str) -> tuple[UsersLead, bool]:
+        *values, email_id = self.statement.run(select)
+        lead = UsersLead.from_db(self.using, _LEAD_RETURNED, values)
+        if email_id is not None:
+            email_publish_on_commit(email_id, using=self.using)
+        return lead, lead.pk == self.candidate.pk
 
 
 def page_sessions_attribute(*, lead: UsersLead, visitor_key: str) -> int:
@@ -170,7 +314,6 @@ def lead_update(*, lead: UsersLead, name: str, phone: str, by: str) -> UsersLead
     return locked
 
 
-@transaction.atomic
 def choices_submit(
     *,
     email: str,
@@ -191,11 +334,51 @@ def choices_submit(
         raise ValidationError({"intent": f"Unknown intent {intent!r}."})
     if nps is not None and not NPS_MIN <= nps <= NPS_MAX:
         raise ValidationError({"nps": f"The score must be between {NPS_MIN} and {NPS_MAX}."})
-    lead, created = lead_upsert(email=email, source=LeadSource.CHOICES, name=name)
-    now = timezone.now()
     answers = [(ChoiceKey.INTENT, intent)]
     if nps is not None:
         answers.append((ChoiceKey.NPS, str(nps)))
+    candidate, using, params = _lead_candidate(
+        email=email, source=LeadSource.CHOICES, name=name, phone=""
+    )
+    if not _one_statement(using):
+        return _choices_submit_in_steps(
+            email=email,
+            answers=answers,
+            name=name,
+            visitor_key=visitor_key,
+            client_source=client_source,
+            notify=notify,
+        )
+    submission = _Submission(candidate=candidate, using=using, params=params)
+    now = timezone.now()
+    responses = [
+        ChoicesResponse(choice_key=key, choice_value=value, created_at=now)
+        for key, value in answers
+    ]
+    for number, response in enumerate(responses):
+        submission.child(f"response_{number}", response)
+    submission.page_sessions(visitor_key)
+    submission.event(
+        LeadEventType.CHOICES_SUBMITTED,
+        lambda created: events.choices_submitted_metadata(
+            responses=responses, created=created, client_source=client_source
+        ),
+    )
+    if notify:
+        submission.alert(StaffAlert.Kind.NEW_LEAD, only_new_lead=True)
+    lead, _ = submission.run()
+    for response in responses:
+        response.lead = lead
+        response._state.adding, response._state.db = False, using
+    return responses
+
+
+@transaction.atomic
+def _choices_submit_in_steps(
+    *, email, answers, name, visitor_key, client_source, notify
+) -> list[ChoicesResponse]:
+    lead, created = lead_upsert(email=email, source=LeadSource.CHOICES, name=name)
+    now = timezone.now()
     responses = ChoicesResponse.objects.bulk_create(
         [
             ChoicesResponse(lead=lead, choice_key=key, choice_value=value, created_at=now)
@@ -211,7 +394,6 @@ def choices_submit(
     return responses
 
 
-@transaction.atomic
 def early_access_request_create(
     *,
     email: str,
@@ -236,14 +418,52 @@ def early_access_request_create(
         raise ValidationError({"investment_range": f"Unknown range {investment_range!r}."})
     if preferred_property_type and preferred_property_type not in PropertyType.values:
         raise ValidationError({"preferred_property_type": "Unknown property type."})
-    lead, created = lead_upsert(email=email, source=LeadSource.EARLY_ACCESS, name=name)
-    request = EarlyAccessRequest.objects.create(
-        lead=lead,
+    candidate, using, params = _lead_candidate(
+        email=email, source=LeadSource.EARLY_ACCESS, name=name, phone=""
+    )
+    request = EarlyAccessRequest(
         intent_level=intent_level,
         investment_range=investment_range,
         city=city.strip(),
         notes=notes.strip(),
     )
+    if not _one_statement(using):
+        return _early_access_request_create_in_steps(
+            email=email,
+            name=name,
+            request=request,
+            preferred_property_type=preferred_property_type,
+            visitor_key=visitor_key,
+            client_source=client_source,
+            notify=notify,
+        )
+    submission = _Submission(candidate=candidate, using=using, params=params)
+    submission.child("request", request)
+    submission.page_sessions(visitor_key)
+    submission.event(
+        LeadEventType.EARLY_ACCESS_REQUESTED,
+        lambda created: events.early_access_requested_metadata(
+            request=request,
+            preferred_property_type=preferred_property_type,
+            created=created,
+            client_source=client_source,
+        ),
+    )
+    if notify:
+        submission.alert(StaffAlert.Kind.EARLY_ACCESS, object_id=request.pk)
+        submission.auto_reply(VisitorAutoReply.Kind.EARLY_ACCESS)
+    request.lead, _ = submission.run()
+    request._state.adding, request._state.db = False, using
+    return request
+
+
+@transaction.atomic
+def _early_access_request_create_in_steps(
+    *, email, name, request, preferred_property_type, visitor_key, client_source, notify
+) -> EarlyAccessRequest:
+    lead, created = lead_upsert(email=email, source=LeadSource.EARLY_ACCESS, name=name)
+    request.lead = lead
+    request.save(force_insert=True)
     page_sessions_attribute(lead=lead, visitor_key=visitor_key)
     events.lead_early_access_requested_event(
         lead=lead,
@@ -260,7 +480,6 @@ def early_access_request_create(
     return request
 
 
-@transaction.atomic
 def contact_message_create(
     *,
     name: str,
@@ -281,10 +500,43 @@ def contact_message_create(
         raise ValidationError(
             {"message": f"Write at least {CONTACT_MESSAGE_MIN_LENGTH} characters."}
         )
-    lead, created = lead_upsert(email=email, source=LeadSource.CONTACT, name=name, phone=phone)
-    contact_message = ContactMessage.objects.create(
-        lead=lead, subject=subject.strip(), message=message
+    candidate, using, params = _lead_candidate(
+        email=email, source=LeadSource.CONTACT, name=name, phone=phone
     )
+    contact_message = ContactMessage(subject=subject.strip(), message=message)
+    if not _one_statement(using):
+        return _contact_message_create_in_steps(
+            email=email,
+            name=name,
+            phone=phone,
+            contact_message=contact_message,
+            visitor_key=visitor_key,
+            notify=notify,
+        )
+    submission = _Submission(candidate=candidate, using=using, params=params)
+    submission.child("message", contact_message)
+    submission.page_sessions(visitor_key)
+    submission.event(
+        LeadEventType.CONTACT_MESSAGE_SENT,
+        lambda created: events.contact_message_sent_metadata(
+            message=contact_message, created=created
+        ),
+    )
+    if notify:
+        submission.alert(StaffAlert.Kind.CONTACT_MESSAGE, object_id=contact_message.pk)
+        submission.auto_reply(VisitorAutoReply.Kind.CONTACT_MESSAGE)
+    contact_message.lead, _ = submission.run()
+    contact_message._state.adding, contact_message._state.db = False, using
+    return contact_message
+
+
+@transaction.atomic
+def _contact_message_create_in_steps(
+    *, email, name, phone, contact_message, visitor_key, notify
+) -> ContactMessage:
+    lead, created = lead_upsert(email=email, source=LeadSource.CONTACT, name=name, phone=phone)
+    contact_message.lead = lead
+    contact_message.save(force_insert=True)
     page_sessions_attribute(lead=lead, visitor_key=visitor_key)
     events.lead_contact_message_sent_event(lead=lead, message=contact_message, created=created)
     if notify:

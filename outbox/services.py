@@ -33,13 +33,13 @@ def email_enqueue(
     With a `dedup_key` already used, nothing is written and None comes back. If the broker
     cannot be reached at commit, the row stays PENDING and the sweep sends it.
     """
-    row = OutboxEmail(
+    row = email_row(
         to=to,
-        subject=subject[:255],
+        subject=subject,
         body=body,
         html_body=html_body,
         origin_label=origin_label,
-        origin_id=None if origin_id is None else str(origin_id),
+        origin_id=origin_id,
         dedup_key=dedup_key,
     )
     if dedup_key is None:
@@ -55,8 +55,36 @@ def email_enqueue(
                 email = row
         except IntegrityError:  # a concurrent enqueue with the same key won
             return None
-    transaction.on_commit(lambda: publish(email.pk))
+    email_publish_on_commit(email.pk)
     return email
+
+
+def email_row(
+    *,
+    to: str,
+    subject: str,
+    body: str,
+    html_body: str = "",
+    origin_label: str = "",
+    origin_id: str | int | None = None,
+    dedup_key: str | None = None,
+) -> OutboxEmail:
+    """The unsaved row ``email_enqueue`` writes (also written inside one-statement writes)."""
+    return OutboxEmail(
+        to=to,
+        subject=subject[:255],
+        body=body,
+        html_body=html_body,
+        origin_label=origin_label,
+        origin_id=None if origin_id is None else str(origin_id),
+        dedup_key=dedup_key,
+    )
+
+
+def email_publish_on_commit(email_id: int, *, using: str | None = None) -> None:
+    """Hand row ``email_id`` to the worker once the transaction that wrote it commits (at once
+    when it was written outside a transaction, e.g. by one autocommitted statement)."""
+    transaction.on_commit(lambda: publish(email_id), using=using)
 
 
 def email_withdraw(*, origin_label: str, origin_ids) -> int:

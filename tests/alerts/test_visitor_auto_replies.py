@@ -126,7 +126,7 @@ def test_the_auto_reply_is_published_only_after_commit(django_capture_on_commit_
 
     # One callback held for the commit (the publish to the worker), none run inside.
     assert len(callbacks) == 1
-    assert callbacks[0].__qualname__.startswith("email_enqueue")
+    assert callbacks[0].__qualname__.startswith("email_publish_on_commit")
     assert replies()[0].status == OutboxEmail.Status.PENDING
 
 

@@ -2,7 +2,11 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
 
+from alerts.models import StaffAlert, VisitorAutoReply
+from alerts.services import AUTO_REPLY_ORIGIN
 from leads import services
 from leads.models import (
     ChoicesResponse,
@@ -14,6 +18,7 @@ from leads.models import (
     PageSession,
     UsersLead,
 )
+from outbox.models import OutboxEmail
 
 pytestmark = pytest.mark.django_db
 
@@ -193,7 +198,7 @@ def test_services_refuse_bad_input_and_write_nothing(call, field):
     assert nothing_written()
 
 
-# One submission is at most five statements, for a new lead and for a returning one:
+# On SQLite one submission is at most five statements, for a new lead and a returning one:
 #   BEGIN (a SAVEPOINT inside the test's transaction)
 #   INSERT INTO users_leads ... ON CONFLICT (email, environment) DO UPDATE ... RETURNING ...
 #   INSERT INTO choices_responses / early_access_requests / contact_messages
@@ -217,11 +222,18 @@ SUBMISSIONS = [
         name="Ravi", email=email, message="Please call me back.", **kw
     ),
 ]
+FORMS = ["choices", "early_access", "contact"]
 
 
-@pytest.mark.parametrize("submit", SUBMISSIONS)
-def test_a_submission_is_at_most_five_statements_and_what_it_sets_in_motion(
-    submit, django_assert_max_num_queries
+@pytest.fixture
+def sqlite_only():
+    if connection.vendor != "sqlite":
+        pytest.skip("the multi-statement path; PostgreSQL sends one statement")
+
+
+@pytest.mark.parametrize("submit", SUBMISSIONS, ids=FORMS)
+def test_on_sqlite_a_submission_is_at_most_five_statements_and_what_it_sets_in_motion(
+    submit, sqlite_only, django_assert_max_num_queries
 ):
     with django_assert_max_num_queries(
         SUBMISSION_STATEMENTS + ALERT_STATEMENTS + AUTO_REPLY_STATEMENTS
@@ -242,13 +254,93 @@ def test_a_submission_is_at_most_five_statements_and_what_it_sets_in_motion(
     ]
 
 
-def test_without_a_visitor_key_no_page_session_is_queried(django_assert_num_queries):
+def test_on_sqlite_without_a_visitor_key_no_page_session_is_queried(
+    sqlite_only, django_assert_num_queries
+):
     services.page_session_record(page="/?utm_source=ig", utm_source="ig", visitor_key="v1")
 
     with django_assert_num_queries(SUBMISSION_STATEMENTS):
         services.choices_submit(email="p@example.com", intent="invest", nps=3, notify=False)
 
     assert PageSession.objects.get().lead is None
+
+
+def one_statement(context) -> str:
+    (query,) = context.captured_queries
+    assert query["sql"].startswith("WITH lead AS (")
+    return query["sql"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("form", "submit"), list(zip(FORMS, SUBMISSIONS, strict=True)))
+def test_on_postgresql_a_submission_is_one_statement_with_all_it_sets_in_motion(
+    form, submit, postgres_only, settings
+):
+    settings.VISITOR_AUTO_REPLY = True
+    with CaptureQueriesContext(connection) as new_lead:
+        submit("ravi@example.com")
+    with CaptureQueriesContext(connection) as returning:
+        submit("  RAVI@example.com ")
+    with CaptureQueriesContext(connection) as quiet:
+        submit("ravi@example.com", notify=False)
+
+    first, second, third = (one_statement(c) for c in (new_lead, returning, quiet))
+    assert "staff_alerts" in first and "staff_alerts" in second
+    assert ("visitor_auto_replies" in first) == (form != "choices")
+    assert "staff_alerts" not in third and "outbox" not in third
+    assert UsersLead.objects.count() == 1
+    assert [e.metadata["new_lead"] for e in LeadEvent.objects.order_by("created_at")] == [
+        True,
+        False,
+        False,
+    ]
+    alerts = list(StaffAlert.objects.order_by("id").values_list("new_lead", flat=True))
+    replies = OutboxEmail.objects.filter(origin_label=AUTO_REPLY_ORIGIN)
+    if form == "choices":
+        assert alerts == [True]  # a questionnaire alerts only for a new lead
+        assert not replies.exists()
+    else:
+        assert alerts == [True, False]
+        # One confirmation a day: the second submission's claim found the day taken.
+        assert VisitorAutoReply.objects.count() == 1
+        reply = replies.get()
+        assert reply.to == "ravi@example.com"
+        assert reply.origin_id == str(VisitorAutoReply.objects.get().pk)
+
+
+@pytest.mark.postgres
+def test_on_postgresql_a_visitor_key_still_sends_one_statement(postgres_only):
+    session = services.page_session_record(
+        page="/?utm_source=ig", utm_source="ig", visitor_key="v1"
+    )
+    other = services.page_session_record(page="/", referrer="https://x.test/", visitor_key="v2")
+
+    with CaptureQueriesContext(connection) as context:
+        services.contact_message_create(
+            name="P", email="p@example.com", message="Please call me back.", visitor_key="v1"
+        )
+
+    one_statement(context)
+    lead = UsersLead.objects.get()
+    assert PageSession.objects.get(pk=session.pk).lead == lead
+    assert PageSession.objects.get(pk=other.pk).lead is None
+    assert LeadEvent.objects.get(pk=session.pk).lead == lead
+    assert LeadEvent.objects.get(pk=other.pk).lead is None
+
+
+@pytest.mark.postgres
+def test_on_postgresql_lead_auto_assign_is_a_second_statement_in_one_transaction(
+    postgres_only, settings
+):
+    settings.LEAD_AUTO_ASSIGN = True
+    with CaptureQueriesContext(connection) as context:
+        services.contact_message_create(
+            name="P", email="p@example.com", message="Please call me back."
+        )
+    sqls = [q["sql"] for q in context.captured_queries]
+    # SAVEPOINT, the statement, what the assignment reads and writes, RELEASE SAVEPOINT.
+    assert sqls[0].startswith("SAVEPOINT") and sqls[-1].startswith("RELEASE SAVEPOINT")
+    assert sqls[1].startswith("WITH lead AS (")
 
 
 def test_upsert_keeps_the_later_last_seen_and_the_first_source(monkeypatch):
@@ -297,3 +389,58 @@ def test_an_email_that_outgrows_the_column_when_normalized_is_refused():
 
     assert "too long" in excinfo.value.message_dict["email"][0]
     assert nothing_written()
+
+
+@pytest.fixture
+def failing_staff_alerts(postgres_only, transactional_db):
+    """Make the statement's last part fail: an INSERT INTO staff_alerts raises."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION test_refuse_alert() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'alert refused by the test'; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER test_refuse_alert BEFORE INSERT ON staff_alerts "
+            "FOR EACH ROW EXECUTE FUNCTION test_refuse_alert()"
+        )
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER test_refuse_alert ON staff_alerts")
+        cursor.execute("DROP FUNCTION test_refuse_alert()")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("submit", SUBMISSIONS, ids=FORMS)
+def test_on_postgresql_a_failure_anywhere_in_the_statement_writes_nothing(
+    submit, failing_staff_alerts, settings
+):
+    # Outside any transaction (transactional_db): the statement commits or writes nothing.
+    settings.VISITOR_AUTO_REPLY = True
+    services.page_session_record(page="/?utm_source=ig", utm_source="ig", visitor_key="v1")
+    assert connection.get_autocommit()
+
+    with pytest.raises(DatabaseError, match="alert refused by the test"):
+        submit("ravi@example.com", visitor_key="v1")
+
+    assert nothing_written_but_the_visit()
+    assert not StaffAlert.objects.exists()
+    assert not VisitorAutoReply.objects.exists()
+    assert not OutboxEmail.objects.exists()
+    # The same submission goes through once the failure is gone, and claims the visit.
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE staff_alerts DISABLE TRIGGER test_refuse_alert")
+    submit("ravi@example.com", visitor_key="v1")
+    assert PageSession.objects.get().lead == UsersLead.objects.get()
+    assert StaffAlert.objects.count() == 1
+
+
+def nothing_written_but_the_visit() -> bool:
+    return (
+        not any(
+            model.objects.exists()
+            for model in (UsersLead, ChoicesResponse, EarlyAccessRequest, ContactMessage)
+        )
+        and list(LeadEvent.objects.values_list("event_type", "lead"))
+        == [(LeadEventType.PAGE_SESSION_RECORDED, None)]
+        and PageSession.objects.get().lead is None
+    )
