@@ -317,6 +317,10 @@ class ContactNote(ContactRecord):
             models.Index(
                 fields=["organization", "-created_at", "-id"], name="crm_note_org_created_idx"
             ),
+            # The global search's notes group: any part of the text (workspace/global_search.py).
+            GinIndex(
+                OpClass(Upper("content"), name="gin_trgm_ops"), name="crm_note_content_trgm_idx"
+            ),
         ]
 
     def __str__(self) -> str:

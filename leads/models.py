@@ -427,6 +427,15 @@ class ContactMessage(models.Model):
                 condition=models.Q(responded=False),
                 name="contact_messages_awaiting_idx",
             ),
+            # The global search's messages group: any part of the subject or the text.
+            GinIndex(
+                OpClass(Upper(Cast("subject", models.TextField())), name="gin_trgm_ops"),
+                name="contact_msg_subject_trgm_idx",
+            ),
+            GinIndex(
+                OpClass(Upper("message"), name="gin_trgm_ops"),
+                name="contact_msg_text_trgm_idx",
+            ),
         ]
         constraints = [_environment_check("contact_messages")]
 

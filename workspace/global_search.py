@@ -1,6 +1,7 @@
 """One search across the workspace: leads, contacts, contact messages and notes.
 
-Each group is one query, limited to ``GROUP_LIMIT`` rows and scoped to what the staff member may
+Each group is one query (contact messages two: their own text, their lead), limited to
+``GROUP_LIMIT`` rows and scoped to what the staff member may
 see (``for_user``) and view (the model's view permission), so the page costs the same few
 queries at any table size; trigram indexes serve the ``icontains`` matches on PostgreSQL.
 """
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from core.search import name_search_q, phone_search_q
@@ -76,7 +78,10 @@ def workspace_search(*, user, term: str) -> list[Group]:
             Contact.objects.for_user(user)
             .filter(_people_q(term))
             .select_related("organization")
-            .order_by("name", "pk")[:GROUP_LIMIT]
+            # Lower(name), which no index keeps in order: PostgreSQL takes the matches through the
+            # trigram indexes and sorts them, instead of walking the name index from "A" until it
+            # meets 20 (hundreds of milliseconds for a common name at 200,000 contacts).
+            .order_by(Lower("name"), "pk")[:GROUP_LIMIT]
         )
         groups.append(
             Group(
@@ -97,16 +102,20 @@ def workspace_search(*, user, term: str) -> list[Group]:
             )
         )
     if user.has_perm("leads.view_contactmessage"):
-        messages = (
+        # Two queries, each served by its indexes: the messages whose own text matches, and the
+        # messages of the leads who match. One query ORing both across the join makes
+        # PostgreSQL join the whole of both tables and filter every pair (docs/performance.md).
+        in_scope = (
             ContactMessage.objects.for_user(user)
-            .filter(
-                Q(subject__icontains=term)
-                | Q(message__icontains=term)
-                | _people_q(term, prefix="lead__")
-            )
             .select_related("lead")
-            .order_by("-created_at")[:GROUP_LIMIT]
+            .order_by("-created_at", "-pk")
         )
+        own_text = in_scope.filter(Q(subject__icontains=term) | Q(message__icontains=term))
+        of_leads = in_scope.filter(lead__in=UsersLead.objects.filter(_people_q(term)).values("pk"))
+        newest = {m.pk: m for m in [*own_text[:GROUP_LIMIT], *of_leads[:GROUP_LIMIT]]}
+        messages = sorted(newest.values(), key=lambda m: (m.created_at, m.pk), reverse=True)[
+            :GROUP_LIMIT
+        ]
         groups.append(
             Group(
                 "Contact messages",

@@ -2,13 +2,17 @@
 spacing or with +91, in the admin's lead and contact lists and on one workspace search page,
 scoped, at a fixed number of queries."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from core.search import phone_digits, phone_search_q
+from leads.models import ContactMessage
 from tests.api_support import grant
 from tests.crm.factories import (
     ContactFactory,
@@ -17,6 +21,7 @@ from tests.crm.factories import (
     OrganizationMembershipFactory,
 )
 from tests.leads.factories import ContactMessageFactory, UsersLeadFactory
+from workspace.global_search import GROUP_LIMIT
 
 pytestmark = pytest.mark.django_db
 
@@ -161,3 +166,27 @@ def test_sales_search_sees_leads_and_their_messages():
     client = Client()
     client.force_login(sales)
     assert results(client, "meera")["Leads"] == ["Meera Lead"]
+
+
+def test_messages_group_merges_own_text_and_lead_matches_newest_first(admin_client):
+    # The group is two queries (the message's own text; the messages of matching leads): a
+    # message found by both shows once, the merged list is newest first and capped.
+    meera = UsersLeadFactory(email="iyer.m@example.com", name="Meera Iyer")
+    other = UsersLeadFactory(email="sam@example.com", name="Sam")
+    both = ContactMessageFactory(lead=meera, subject="Meera again", message="Call back")
+    by_text = ContactMessageFactory(lead=other, subject="About Meera", message="Referral")
+    by_lead = ContactMessageFactory(lead=meera, subject="Flat in Whitefield", message="Visit?")
+    ContactMessageFactory(lead=other, subject="Unrelated", message="Nothing here")
+    now = timezone.now()
+    for age, message in enumerate([by_lead, both, by_text]):
+        ContactMessage.objects.filter(pk=message.pk).update(created_at=now - timedelta(hours=age))
+
+    assert results(admin_client, "meera")["Contact messages"] == [
+        "Flat in Whitefield",
+        "Meera again",
+        "About Meera",
+    ]
+
+    for index in range(GROUP_LIMIT):
+        ContactMessageFactory(lead=other, subject=f"Meera {index}", message="")
+    assert len(results(admin_client, "meera")["Contact messages"]) == GROUP_LIMIT
