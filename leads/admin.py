@@ -281,6 +281,15 @@ class LeadForm(forms.ModelForm):
             status.disabled = True
 
 
+class LeadActionForm(admin.helpers.ActionForm):
+    """The action bar with an owner beside the action: "Assign selected leads to the owner
+    chosen" gives every selected lead to them in one go (issue 19 item 5)."""
+
+    owner = forms.ModelChoiceField(
+        label="Owner", queryset=lead_owner_candidates(), required=False, empty_label="(owner)"
+    )
+
+
 class LeadChangeList(ChangeList):
     def get_results(self, request):
         super().get_results(request)
@@ -320,8 +329,10 @@ class UsersLeadAdmin(PeopleSearchMixin, BackgroundExportMixin, ExportMixin, BigT
     ]
     form = LeadForm
     fields = ["email", "name", "phone", "work_status", "work_owner", *readonly_fields[1:]]
+    action_form = LeadActionForm
     actions = [
         "convert_to_contact",
+        "assign_to_chosen_owner",
         "assign_to_me",
         "assign_round_robin",
         "unassign",
@@ -416,6 +427,28 @@ class UsersLeadAdmin(PeopleSearchMixin, BackgroundExportMixin, ExportMixin, BigT
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return
         self.message_user(request, f"{_leads(count)} assigned to you.", messages.SUCCESS)
+
+    @admin.action(
+        description="Assign selected leads to the owner chosen beside", permissions=["change"]
+    )
+    def assign_to_chosen_owner(self, request, queryset: QuerySet[UsersLead]) -> None:
+        # The action form has validated the owner (one of lead_owner_candidates, or none).
+        try:
+            owner = LeadActionForm.base_fields["owner"].clean(request.POST.get("owner"))
+        except ValidationError:
+            owner = None
+        if owner is None:
+            self.message_user(
+                request, "Choose the owner beside the action, then Go.", messages.ERROR
+            )
+            return
+        try:
+            count = leads_assign_owner(leads=queryset, owner=owner, by=request.user.get_username())
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return
+        name = owner.get_full_name() or owner.get_username()
+        self.message_user(request, f"{_leads(count)} assigned to {name}.", messages.SUCCESS)
 
     @admin.action(
         description="Assign selected leads round-robin among Sales", permissions=["change"]

@@ -218,6 +218,50 @@ def test_admin_bulk_actions_assign_and_set_status_with_one_message(priya_client)
     }
 
 
+def test_admin_assigns_selected_leads_to_the_chosen_owner(priya_client):
+    ravi = sales("ravi", first_name="Ravi", last_name="Menon")
+    leads = UsersLeadFactory.create_batch(3)
+    untouched = UsersLeadFactory()
+    url = reverse("admin:leads_userslead_changelist")
+    selected = [str(lead.pk) for lead in leads]
+
+    page = priya_client.get(url).content.decode()
+    assert 'name="owner"' in page and ">ravi</option>" in page  # beside the action
+    response = priya_client.post(
+        url,
+        {"action": "assign_to_chosen_owner", "owner": str(ravi.pk), "_selected_action": selected},
+        follow=True,
+    )
+
+    assert "3 leads assigned to Ravi Menon." in response.content.decode()
+    assert set(UsersLead.objects.filter(owner=ravi)) == set(leads)
+    untouched.refresh_from_db()
+    assert untouched.owner is None
+    assert [edits(lead) for lead in leads] == [
+        [{"changes": {"owner": [None, "ravi"]}, "by": "priya"}]
+    ] * 3
+
+
+@pytest.mark.parametrize("owner", ["", "not-a-number", "support"])
+def test_admin_assign_to_chosen_owner_refuses_no_owner_or_one_who_may_not_own(priya_client, owner):
+    # No owner chosen, a bad value, or staff without the change permission: nothing written.
+    if owner == "support":
+        owner = str(support("sunita").pk)
+    lead = UsersLeadFactory()
+    response = priya_client.post(
+        reverse("admin:leads_userslead_changelist"),
+        {"action": "assign_to_chosen_owner", "owner": owner, "_selected_action": [str(lead.pk)]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Choose the owner beside the action" in page or "No action selected" in page
+    lead.refresh_from_db()
+    assert lead.owner is None
+    assert not LeadEvent.objects.filter(lead=lead, event_type=LeadEventType.LEAD_EDITED).exists()
+
+
 def test_admin_round_robin_action_reports_each_share(priya_client):
     sales("ravi")
     leads = UsersLeadFactory.create_batch(4)

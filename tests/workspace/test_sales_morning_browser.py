@@ -256,14 +256,16 @@ def test_a_sales_morning(live_server, page_at, artifacts_dir, width, height):
     _no_sideways_scrolling(page)
     shot("7-calendar")
 
-    # 5. The unowned leads become hers in one go: one message for all of them.
+    # 5. The unowned leads become hers in one go (the owner chosen beside the action): one
+    # message for all of them.
     page.goto(f"{live_server.url}/admin/leads/userslead/?owner=none")
     expect(rows).to_have_count(2)
     for lead in unowned:
         rows.filter(has_text=lead.email).locator("input.action-select").check()
-    page.select_option("select[name=action]", value="assign_to_me")
+    page.select_option("select[name=action]", value="assign_to_chosen_owner")
+    page.select_option("select[name=owner]", label="priya")
     page.get_by_role("button", name="Go").click()
-    expect(page.locator(".messagelist")).to_contain_text("2 leads assigned to you.")
+    expect(page.locator(".messagelist")).to_contain_text("2 leads assigned to Priya.")
     assert set(UsersLead.objects.filter(owner=priya).values_list("email", flat=True)) == {
         "asha.verma@example.com",
         "meera.iyer@example.com",
