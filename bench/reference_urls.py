@@ -5,7 +5,13 @@
 - ``POST /bench/contact``: a contact submission reduced to what it must do: parse the JSON, the
   rate-limit increment, then in one transaction the app's upsert, the message and the event,
   through Django's connection (pool included) with hand-written SQL: no DRF, no serializer, no
-  model instances. Minimal checks only: it is a yardstick, not an endpoint.
+  model instances (the five-statement baseline of issue 8).
+- ``POST /bench/contact-one``: the same reduced to the write the app now sends (issue 21):
+  ONE statement (``bench/submit_sql.one_statement_sql``: the upsert, the message, the event,
+  the staff alert, the auto-reply claim and its outbox row), outside a transaction, and the
+  outbox row, when there is one, published to the broker as the app does.
+
+Minimal checks only: they are yardsticks, not endpoints.
 """
 
 import json
@@ -18,9 +24,15 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from bench.submit_sql import CONTACT_SQL, EVENT_SQL
+from alerts.models import VisitorAutoReply
+from alerts.rendering import email_render
+from alerts.services import AUTO_REPLY_TEMPLATES
+from bench.submit_sql import CONTACT_SQL, EVENT_SQL, one_statement_params, one_statement_sql
 from leads.services import _LEAD_UPSERT_SQL, lead_email_clean
 from leads.throttling import CONTACT_SCOPE, rate_limit_check
+from outbox.services import publish
+
+ONE_STATEMENT_SQL = one_statement_sql(_LEAD_UPSERT_SQL)
 
 
 @require_GET
@@ -51,8 +63,36 @@ def contact(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "received"}, status=201)
 
 
+@csrf_exempt
+@require_POST
+def contact_one(request: HttpRequest) -> JsonResponse:
+    body = json.loads(request.body)
+    email = lead_email_clean(body["email"])
+    if not rate_limit_check(request, scope=CONTACT_SCOPE).allowed:
+        return JsonResponse({"status": "throttled"}, status=429)
+    now = timezone.now()
+    params = one_statement_params(
+        lead_id=uuid.uuid4(),
+        email=email,
+        name=body.get("name", "").strip(),
+        message=body["message"].strip(),
+        message_id=uuid.uuid4(),
+        event_id=uuid.uuid4(),
+        now=now,
+        day=timezone.localdate(now),
+        reply=email_render(AUTO_REPLY_TEMPLATES[VisitorAutoReply.Kind.CONTACT_MESSAGE], {}),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(ONE_STATEMENT_SQL, params)
+        _, reply_id = cursor.fetchone()
+    if reply_id is not None:
+        publish(reply_id)
+    return JsonResponse({"status": "received"}, status=201)
+
+
 urlpatterns = [
     path("bench/empty", empty),
     path("bench/contact", contact),
+    path("bench/contact-one", contact_one),
     path("", include("config.urls")),
 ]

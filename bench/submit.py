@@ -13,16 +13,22 @@ In one run it:
    the rate limits set out of reach so that they never throttle the benchmark;
 3. drives ``POST /api/contact`` (JSON) and the ``/contact/`` HTML form (CSRF cookie and token)
    with wrk, each request a new email or one of a few hundred returning ones in varied case;
-4. drives two yardsticks on a second gunicorn (same config, production settings plus
-   ``bench/reference_urls.py``): ``POST /bench/contact``, the same SQL behind a bare Django
-   view (no DRF, no serializer, no model instances), and ``GET /bench/empty``, the least any
-   request costs;
-5. drives a plain psycopg 3 loop of the minimal transaction (BEGIN; upsert RETURNING id;
-   INSERT contact_messages; INSERT lead_events; COMMIT) with 8 connections and with 1;
-6. repeats 3-5 for ``--rounds`` rounds (default 3), prints req/s (tx/s) of each, the CPU each
-   request cost the server processes and the whole machine (PostgreSQL and the load generator
-   included), and the ratios per round and their medians, then stops gunicorn and drops the
-   database.
+4. drives three yardsticks on a second gunicorn (same config, production settings plus
+   ``bench/reference_urls.py``): ``POST /bench/contact``, the five-statement transaction behind
+   a bare Django view (no DRF, no serializer, no model instances), ``POST
+   /bench/contact-one``, the same bare view sending the app's ONE-statement write (issue 21:
+   upsert, message, event, staff alert, auto-reply claim and outbox row in one data-modifying
+   CTE), and ``GET /bench/empty``, the least any request costs;
+5. drives plain psycopg 3 loops, 8 connections: the minimal five-statement transaction
+   (BEGIN; upsert RETURNING id; INSERT contact_messages; INSERT lead_events; COMMIT), also
+   with 1 connection, and the one statement (autocommitted);
+6. drives the JSON endpoint and the one-statement bare view again with ``--latency-clients``
+   (default 50) wrk connections for their p99 latency (every wrk run reports its p99);
+7. repeats 3-6 for ``--rounds`` rounds (default 3), prints req/s (tx/s) of each, p99, the CPU
+   each request cost the server processes and the whole machine (PostgreSQL and the load
+   generator included), and every ratio per round and their medians (targets: JSON at 0.30 or
+   more of the five-statement loop, at 0.85 or more of the one-statement bare view), then stops
+   gunicorn and drops the database.
 
 ``--check`` exits 1 when any answer was not 2xx/3xx, wrk saw socket errors, or fewer messages
 were stored than submissions were accepted (CI runs a short round with it).
@@ -60,8 +66,18 @@ RETURNING_PEOPLE = 500
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 django.setup()
-from bench.submit_sql import CONTACT_SQL, EVENT_SQL  # noqa: E402
+from alerts.models import VisitorAutoReply  # noqa: E402
+from alerts.rendering import email_render  # noqa: E402
+from alerts.services import AUTO_REPLY_TEMPLATES  # noqa: E402
+from bench.submit_sql import (  # noqa: E402
+    CONTACT_SQL,
+    EVENT_SQL,
+    one_statement_params,
+    one_statement_sql,
+)
 from leads.services import _LEAD_UPSERT_SQL  # noqa: E402
+
+ONE_STATEMENT_SQL = one_statement_sql(_LEAD_UPSERT_SQL)
 
 # wrk script: each request a new email or a returning one (about half), in varied case.
 WRK_LUA = r"""
@@ -102,6 +118,10 @@ JSON_REQUEST = r"""
 BARE_REQUEST = r"""
   local body = '{"name": "Bench", "email": "' .. address .. '", "message": "Please call me back about the project."}'
   return wrk.format("POST", "/bench/contact", {["Content-Type"] = "application/json"}, body)
+"""
+BARE_ONE_REQUEST = r"""
+  local body = '{"name": "Bench", "email": "' .. address .. '", "message": "Please call me back about the project."}'
+  return wrk.format("POST", "/bench/contact-one", {["Content-Type"] = "application/json"}, body)
 """
 EMPTY_REQUEST = r"""
   return wrk.format("GET", "/bench/empty")
@@ -210,7 +230,19 @@ def csrf_pair(base_url: str) -> tuple[str, str]:
     return cookie, token
 
 
-def run_wrk(args: argparse.Namespace, base_url: str, request_lua: str, name: str) -> dict:
+def latency_ms(text: str) -> float:
+    """wrk's "12.34ms" / "567.00us" / "1.20s" in milliseconds."""
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit]
+
+
+def run_wrk(
+    args: argparse.Namespace,
+    base_url: str,
+    request_lua: str,
+    name: str,
+    connections: int | None = None,
+) -> dict:
     script = WRK_LUA % {"people": RETURNING_PEOPLE, "run": name, "request": request_lua}
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
@@ -219,10 +251,11 @@ def run_wrk(args: argparse.Namespace, base_url: str, request_lua: str, name: str
             [
                 "wrk",
                 f"-t{args.wrk_threads}",
-                f"-c{args.connections}",
+                f"-c{connections or args.connections}",
                 f"-d{args.duration}s",
                 "--timeout",
                 "10s",
+                "--latency",
                 "-s",
                 handle.name,
                 base_url,
@@ -240,7 +273,9 @@ def run_wrk(args: argparse.Namespace, base_url: str, request_lua: str, name: str
     total = int(re.search(r"(\d+) requests in", output).group(1))
     failed = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     errors = re.search(r"Socket errors: (.*)", output)
+    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE)
     return {
+        "p99_ms": latency_ms(p99.group(1)) if p99 else float("nan"),
         "rate": rate,
         "requests": total,
         "non_2xx_3xx": int(failed.group(1)) if failed else 0,
@@ -248,8 +283,10 @@ def run_wrk(args: argparse.Namespace, base_url: str, request_lua: str, name: str
     }
 
 
-def psycopg_loop(url: str, connections: int, duration: float) -> dict:
-    """Run the minimal transaction on ``connections`` threads for ``duration`` seconds."""
+def psycopg_loop(url: str, connections: int, duration: float, *, one: bool = False) -> dict:
+    """Run the minimal five-statement transaction (``one``: the one statement) on
+    ``connections`` threads for ``duration`` seconds."""
+    reply = email_render(AUTO_REPLY_TEMPLATES[VisitorAutoReply.Kind.CONTACT_MESSAGE], {})
     counts = [0] * connections
     errors: list[BaseException] = []
     start = threading.Barrier(connections + 1, timeout=60)
@@ -268,8 +305,25 @@ def psycopg_loop(url: str, connections: int, duration: float) -> dict:
                     if i % 2 == 0:
                         email = f"returning{rng.randint(1, RETURNING_PEOPLE)}@example.com"
                     else:
-                        email = f"loop-{connections}-{n}-{i}@example.com"
+                        email = f"loop-{'one' if one else 'five'}-{connections}-{n}-{i}@example.com"
                     now = datetime.now(UTC)
+                    if one:
+                        conn.execute(
+                            ONE_STATEMENT_SQL,
+                            one_statement_params(
+                                lead_id=uuid.uuid4(),
+                                email=email,
+                                name="Bench",
+                                message="Please call me back about the project.",
+                                message_id=uuid.uuid4(),
+                                event_id=uuid.uuid4(),
+                                now=now,
+                                day=now.date(),
+                                reply=reply,
+                            ),
+                        ).fetchone()
+                        counts[n] += 1
+                        continue
                     with conn.transaction():
                         lead_id = conn.execute(
                             _LEAD_UPSERT_SQL,
@@ -353,26 +407,39 @@ def stored_counts(url: str) -> dict:
 LABELS = {
     "json": "JSON POST /api/contact",
     "form": "HTML form POST /contact/",
-    "bare": "bare view, same SQL",
+    "bare": "bare view, 5 statements",
+    "bare1": "bare view, 1 statement",
     "empty": "empty request (GET)",
-    "loop8": "psycopg loop, 8 conns",
-    "loop1": "psycopg loop, 1 conn",
+    "loop8": "loop-8, 5 statements",
+    "loop1": "loop-1, 5 statements",
+    "one8": "loop-8, 1 statement",
+    "json_many": "JSON, latency clients",
+    "bare1_many": "bare 1-stmt, latency clients",
 }
-# The measurements that submit a contact message (the others store nothing).
-SUBMITTING = ("json", "form", "bare", "loop8", "loop1")
+# The wrk runs (they have a p99) and the measurements that submit a contact message.
+SERVED = ("json", "form", "bare", "bare1", "empty", "json_many", "bare1_many")
+SUBMITTING = ("json", "form", "bare", "bare1", "loop8", "loop1", "one8", "json_many", "bare1_many")
+# label: (top, bottom, target)
 RATIOS = {
-    "JSON / loop-8": ("json", "loop8"),
-    "form / loop-8": ("form", "loop8"),
-    "bare / loop-8": ("bare", "loop8"),
-    "empty / loop-8": ("empty", "loop8"),
-    "JSON / bare": ("json", "bare"),
-    "JSON / loop-1": ("json", "loop1"),
-    "form / JSON": ("form", "json"),
-    "loop-8 / loop-1": ("loop8", "loop1"),
+    "JSON / loop-8 (5 stmts)": ("json", "loop8", 0.30),
+    "JSON / bare view (1 stmt)": ("json", "bare1", 0.85),
+    "JSON / loop-8 (1 stmt)": ("json", "one8", None),
+    "form / loop-8 (5 stmts)": ("form", "loop8", None),
+    "form / bare view (1 stmt)": ("form", "bare1", None),
+    "bare 1 stmt / loop-8 (5)": ("bare1", "loop8", None),
+    "bare 1 stmt / loop-8 (1)": ("bare1", "one8", None),
+    "bare 5 stmts / loop-8 (5)": ("bare", "loop8", None),
+    "bare 1 / bare 5 stmts": ("bare1", "bare", None),
+    "JSON / bare view (5 stmts)": ("json", "bare", None),
+    "empty / loop-8 (5 stmts)": ("empty", "loop8", None),
+    "JSON / loop-1 (5 stmts)": ("json", "loop1", None),
+    "form / JSON": ("form", "json", None),
+    "loop-8 1 stmt / 5 stmts": ("one8", "loop8", None),
+    "loop-8 / loop-1 (5 stmts)": ("loop8", "loop1", None),
 }
 
 
-def report(rounds: list[dict], warmups: list[dict], stored: dict) -> bool:
+def report(rounds: list[dict], warmups: list[dict], stored: dict, args: argparse.Namespace) -> bool:
     """Print the figures; return whether every answer was right and every submission stored."""
     print()
     print(
@@ -386,6 +453,18 @@ def report(rounds: list[dict], warmups: list[dict], stored: dict) -> bool:
             f"{label:<28}"
             + "".join(f"{rate:>10.0f}" for rate in rates)
             + f"{statistics.median(rates):>10.0f}"
+        )
+    print()
+    print(
+        f"p99 latency ms (wrk --latency; {args.connections} connections, "
+        f"{args.latency_clients} for the 'latency clients' rows):"
+    )
+    for key in SERVED:
+        latencies = [r[key]["p99_ms"] for r in rounds]
+        print(
+            f"{LABELS[key]:<28}"
+            + "".join(f"{ms:>10.1f}" for ms in latencies)
+            + f"{statistics.median(latencies):>10.1f}"
         )
     for title, field in (
         ("client-side CPU ms per request (gunicorn processes; the loop's own process):", "cpu_ms"),
@@ -404,15 +483,19 @@ def report(rounds: list[dict], warmups: list[dict], stored: dict) -> bool:
                 + f"{statistics.median(costs):>10.2f}"
             )
     print()
-    for label, (top, bottom) in RATIOS.items():
+    print(f"{'ratio':<28}" + " " * 10 * len(rounds) + f"{'median':>10}")
+    for label, (top, bottom, goal) in RATIOS.items():
         ratios = [r[top]["rate"] / r[bottom]["rate"] for r in rounds if r[bottom]["rate"]]
-        target = "  (target >= 0.30)" if label == "JSON / loop-8" else ""
+        target = ""
+        if goal is not None:
+            met = "met" if statistics.median(ratios) >= goal else "NOT met"
+            target = f"  (target >= {goal:.2f}: {met})"
         print(
             f"{label:<28}"
             + "".join(f"{ratio:>10.2f}" for ratio in ratios)
             + f"{statistics.median(ratios):>10.2f}{target}"
         )
-    served = ("json", "form", "bare", "empty")
+    served = SERVED
     failed = sum(r[k]["non_2xx_3xx"] for r in rounds for k in served)
     socket_errors = [r[k]["socket_errors"] for r in rounds for k in served if r[k]["socket_errors"]]
     accepted = sum(w["requests"] - w["non_2xx_3xx"] for w in warmups) + sum(
@@ -448,6 +531,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the four measurements")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument(
+        "--latency-clients", type=int, default=50, help="wrk connections of the p99 runs"
+    )
     parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: config)")
     parser.add_argument("--threads", type=int, default=0, help="gunicorn threads (0: config)")
     parser.add_argument("--no-config", action="store_true", help="ignore config/gunicorn.py")
@@ -517,6 +603,7 @@ def main() -> None:
             run_wrk(warm, base_url, JSON_REQUEST, "warm-json"),
             run_wrk(warm, base_url, form_request, "warm-form"),
             run_wrk(warm, reference_url, BARE_REQUEST, "warm-bare"),
+            run_wrk(warm, reference_url, BARE_ONE_REQUEST, "warm-bare1"),
         ]
         run_wrk(warm, reference_url, EMPTY_REQUEST, "warm-empty")
 
@@ -527,31 +614,41 @@ def main() -> None:
             log(f"round {number}/{args.rounds}: {args.duration}s each")
             app_cpu = lambda: process_tree_cpu(app.pid)  # noqa: E731
             yardstick_cpu = lambda: process_tree_cpu(yardsticks.pid)  # noqa: E731
+            many = args.latency_clients
             wrk_runs = {
-                "json": (base_url, JSON_REQUEST, app_cpu),
-                "form": (base_url, form_request, app_cpu),
-                "bare": (reference_url, BARE_REQUEST, yardstick_cpu),
-                "empty": (reference_url, EMPTY_REQUEST, yardstick_cpu),
+                "json": (base_url, JSON_REQUEST, app_cpu, None),
+                "form": (base_url, form_request, app_cpu, None),
+                "bare": (reference_url, BARE_REQUEST, yardstick_cpu, None),
+                "bare1": (reference_url, BARE_ONE_REQUEST, yardstick_cpu, None),
+                "empty": (reference_url, EMPTY_REQUEST, yardstick_cpu, None),
+                "json_many": (base_url, JSON_REQUEST, app_cpu, many),
+                "bare1_many": (reference_url, BARE_ONE_REQUEST, yardstick_cpu, many),
             }
             measured = {
                 key: with_cpu(
-                    lambda key=key, target=target, lua=lua, number=number: run_wrk(
-                        args, target, lua, f"{key}{number}"
+                    lambda key=key, target=target, lua=lua, number=number, conns=conns: run_wrk(
+                        args, target, lua, f"{key}{number}", conns
                     ),
                     cpu,
                 )
-                for key, (target, lua, cpu) in wrk_runs.items()
+                for key, (target, lua, cpu, conns) in wrk_runs.items()
             }
-            for connections in (8, 1):
-                measured[f"loop{connections}"] = with_cpu(
-                    lambda connections=connections: psycopg_loop(url, connections, args.duration),
+            for key, connections, one in (
+                ("loop8", 8, False),
+                ("loop1", 1, False),
+                ("one8", 8, True),
+            ):
+                measured[key] = with_cpu(
+                    lambda connections=connections, one=one: psycopg_loop(
+                        url, connections, args.duration, one=one
+                    ),
                     time.process_time,
                 )
             rounds.append(measured)
         for server in servers:
             stop(server)
         stored = stored_counts(url)
-        passed = report(rounds, warmups, stored)
+        passed = report(rounds, warmups, stored, args)
     finally:
         for server in servers:
             stop(server)
