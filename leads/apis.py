@@ -8,6 +8,7 @@ legacy enum values and gets the answers that front-end reads.
 
 import math
 
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
@@ -18,21 +19,16 @@ from rest_framework.views import APIView
 
 from core.parsers import SafeJSONParser
 from leads import services
-from leads.forms import HONEYPOT_FIELD, MESSAGE_MAX_LENGTH, NOTES_MAX_LENGTH
-from leads.models import (
-    CITY_MAX_LENGTH,
-    EMAIL_MAX_LENGTH,
-    NAME_MAX_LENGTH,
-    PHONE_MAX_LENGTH,
-    SUBJECT_MAX_LENGTH,
-    URL_MAX_LENGTH,
-    UTM_MAX_LENGTH,
-    ChoiceIntent,
-    IntentLevel,
-    InvestmentRange,
-    PropertyType,
+from leads.forms import (
+    HONEYPOT_FIELD,
+    LEGACY_INTENT_LEVELS,
+    ChoicesApiForm,
+    ContactApiForm,
+    EarlyAccessClientForm,
+    EarlyAccessForm,
+    PageSessionApiForm,
+    json_clean,
 )
-from leads.services import CONTACT_MESSAGE_MIN_LENGTH, NPS_MAX, NPS_MIN
 from leads.throttling import (
     CHOICES_SCOPE,
     CONTACT_SCOPE,
@@ -48,26 +44,6 @@ RECEIVED = {"status": "received"}
 # The live front-end's early-access answers (it needs "success": true, and shows "error").
 CLIENT_ACCEPTED = {"success": True}
 
-# The old site's investment intents, mapped as the legacy backfill maps them.
-LEGACY_INTENT_LEVELS = {
-    "JUST_EXPLORING": IntentLevel.LOW,
-    "INVEST_WITHIN_3_MONTHS": IntentLevel.MEDIUM,
-    "READY_TO_INVEST": IntentLevel.HIGH,
-}
-
-
-class OptionalTextField(serializers.CharField):
-    """Optional text: left out, blank or null all mean ""."""
-
-    def __init__(self, *, max_length: int) -> None:
-        super().__init__(
-            required=False, allow_blank=True, allow_null=True, max_length=max_length, default=""
-        )
-
-    def validate_empty_values(self, data):
-        is_empty, value = super().validate_empty_values(data)
-        return is_empty, "" if value is None else value
-
 
 def first_error(detail) -> str:
     """Return one readable sentence from DRF's error detail, e.g. "email: Enter a valid ..."."""
@@ -80,13 +56,11 @@ def first_error(detail) -> str:
     return str(detail)
 
 
-class HoneypotSerializer(serializers.Serializer):
-    website = serializers.CharField(required=False, allow_blank=True, max_length=NAME_MAX_LENGTH)
-
-
 class PublicFormApi(APIView):
     """Base for the anonymous POST endpoints: JSON in, 201 out, rate limited per client.
 
+    The body is validated by the public forms' own fields (``leads.forms.json_clean``): one
+    rule set for the HTML pages and the JSON endpoints, and no serializer built per request.
     The rate limit counts only POSTs whose body parsed, so a preflight, a wrong method or a
     wrong content type never uses it up; it is checked here rather than by DRF's throttles,
     which run before parsing and for every method.
@@ -98,13 +72,13 @@ class PublicFormApi(APIView):
     parser_classes = [SafeJSONParser]
     throttle_classes: list = []
     throttle_scope: str
-    InputSerializer: type[serializers.Serializer]
+    InputForm: type[forms.Form]
     # Only the page-session endpoint gives a new visitor an id; a submission only uses the
     # cookie a visitor already has, so a visitor without one costs no page-session query.
     mints_visitor = False
 
-    def input_serializer_class(self, body) -> type[serializers.Serializer]:
-        return self.InputSerializer
+    def input_form_class(self, body) -> type[forms.Form]:
+        return self.InputForm
 
     def submit(self, data: dict, *, visitor_key: str) -> None:
         raise NotImplementedError
@@ -120,21 +94,19 @@ class PublicFormApi(APIView):
 
     def post(self, request: Request) -> Response:
         body = request.data  # parse first: a 400 or 415 body does not count against the limit
-        serializer_class = self.input_serializer_class(body)
+        form_class = self.input_form_class(body)
         limit = rate_limit_check(request, scope=self.throttle_scope)
         if not limit.allowed:
             return self.throttled(limit.wait)
         try:
-            serializer = serializer_class(data=body)
-            serializer.is_valid(raise_exception=True)
-            data = dict(serializer.validated_data)
-            if data.pop(HONEYPOT_FIELD, ""):
-                return self.accepted()
-            if self.mints_visitor:
-                visitor_key = visitor_key_for(request)
-            else:
-                visitor_key = visitor_key_from_request(request)
             try:
+                data = json_clean(form_class, body)
+                if data.pop(HONEYPOT_FIELD, ""):
+                    return self.accepted()
+                if self.mints_visitor:
+                    visitor_key = visitor_key_for(request)
+                else:
+                    visitor_key = visitor_key_from_request(request)
                 self.submit(data, visitor_key=visitor_key)
             except DjangoValidationError as exc:
                 raise serializers.ValidationError(exc.message_dict) from exc
@@ -148,16 +120,7 @@ class PublicFormApi(APIView):
 
 class ChoicesSubmitApi(PublicFormApi):
     throttle_scope = CHOICES_SCOPE
-
-    class InputSerializer(HoneypotSerializer):
-        intent = serializers.ChoiceField(choices=ChoiceIntent.choices)
-        # Optional: the live front-end may leave the score out.
-        nps = serializers.IntegerField(
-            min_value=NPS_MIN, max_value=NPS_MAX, required=False, allow_null=True, default=None
-        )
-        name = OptionalTextField(max_length=NAME_MAX_LENGTH)
-        email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
-        source = OptionalTextField(max_length=UTM_MAX_LENGTH)
+    InputForm = ChoicesApiForm
 
     def submit(self, data: dict, *, visitor_key: str) -> None:
         services.choices_submit(
@@ -174,57 +137,21 @@ class EarlyAccessRequestApi(PublicFormApi):
     """Early access in two shapes: the project's own and the live front-end's camelCase.
 
     A body with any of the project's keys (``intent_level``, ``investment_range``, ``city``)
-    is the project's own and gets its answers; any other body is read as the front-end's and
-    answered as it expects: 201 ``{"success": true}`` or 400 ``{"success": false, "error":
-    "..."}``.
+    is the project's own (the page's form) and gets its answers; any other body is read as the
+    front-end's and answered as it expects: 201 ``{"success": true}`` or 400 ``{"success":
+    false, "error": "..."}``.
     """
 
     throttle_scope = EARLY_ACCESS_SCOPE
     PROJECT_KEYS = ("intent_level", "investment_range", "city")
-
-    class InputSerializer(HoneypotSerializer):
-        email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
-        name = OptionalTextField(max_length=NAME_MAX_LENGTH)
-        intent_level = serializers.ChoiceField(choices=IntentLevel.choices)
-        investment_range = serializers.ChoiceField(choices=InvestmentRange.choices)
-        city = serializers.CharField(max_length=CITY_MAX_LENGTH)
-        preferred_property_type = serializers.ChoiceField(
-            choices=PropertyType.choices, required=False, allow_blank=True, default=""
-        )
-        notes = OptionalTextField(max_length=NOTES_MAX_LENGTH)
-
-    class ClientInputSerializer(HoneypotSerializer):
-        """The live front-end's body (CLIENT-CONTRACT.md): camelCase, legacy intent values."""
-
-        # Field names are the front-end's JSON keys, hence camelCase.
-
-        email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
-        name = OptionalTextField(max_length=NAME_MAX_LENGTH)
-        investmentIntent = serializers.ChoiceField(choices=list(LEGACY_INTENT_LEVELS))
-        expectedInvestmentRange = serializers.ChoiceField(choices=InvestmentRange.values)
-        preferredPropertyType = serializers.ChoiceField(
-            choices=PropertyType.values, required=False, allow_blank=True, allow_null=True
-        )
-        source = OptionalTextField(max_length=UTM_MAX_LENGTH)
-
-        def to_internal_value(self, data) -> dict:
-            values = super().to_internal_value(data)
-            return {
-                "email": values["email"],
-                "name": values["name"],
-                "intent_level": LEGACY_INTENT_LEVELS[values["investmentIntent"]],
-                "investment_range": values["expectedInvestmentRange"],
-                "preferred_property_type": values.get("preferredPropertyType") or "",
-                "client_source": values["source"],
-                HONEYPOT_FIELD: values.get(HONEYPOT_FIELD, ""),
-            }
+    InputForm = EarlyAccessForm
 
     def is_client_body(self, body) -> bool:
         return not (isinstance(body, dict) and any(key in body for key in self.PROJECT_KEYS))
 
-    def input_serializer_class(self, body) -> type[serializers.Serializer]:
+    def input_form_class(self, body) -> type[forms.Form]:
         self.client_body = self.is_client_body(body)
-        return self.ClientInputSerializer if self.client_body else self.InputSerializer
+        return EarlyAccessClientForm if self.client_body else self.InputForm
 
     def accepted(self) -> Response:
         if self.client_body:
@@ -253,28 +180,21 @@ class EarlyAccessRequestApi(PublicFormApi):
         )
 
     def submit(self, data: dict, *, visitor_key: str) -> None:
+        if self.client_body:
+            data = {
+                "email": data["email"],
+                "name": data["name"],
+                "intent_level": LEGACY_INTENT_LEVELS[data["investmentIntent"]],
+                "investment_range": data["expectedInvestmentRange"],
+                "preferred_property_type": data["preferredPropertyType"],
+                "client_source": data["source"],
+            }
         services.early_access_request_create(**data, visitor_key=visitor_key)
 
 
 class ContactMessageApi(PublicFormApi):
     throttle_scope = CONTACT_SCOPE
-
-    class InputSerializer(HoneypotSerializer):
-        name = serializers.CharField(max_length=NAME_MAX_LENGTH)
-        email = serializers.EmailField(max_length=EMAIL_MAX_LENGTH)
-        phone = serializers.RegexField(
-            r"^\+?[0-9][0-9 ()./-]{5,}\Z",
-            max_length=PHONE_MAX_LENGTH,
-            required=False,
-            allow_blank=True,
-            default="",
-            error_messages={"invalid": "Enter a phone number, e.g. +91 98765 43210."},
-        )
-        # Optional: the live front-end's contact form has no subject.
-        subject = OptionalTextField(max_length=SUBJECT_MAX_LENGTH)
-        message = serializers.CharField(
-            min_length=CONTACT_MESSAGE_MIN_LENGTH, max_length=MESSAGE_MAX_LENGTH
-        )
+    InputForm = ContactApiForm
 
     def submit(self, data: dict, *, visitor_key: str) -> None:
         services.contact_message_create(**data, visitor_key=visitor_key)
@@ -283,25 +203,7 @@ class ContactMessageApi(PublicFormApi):
 class PageSessionRecordApi(PublicFormApi):
     throttle_scope = PAGE_SESSIONS_SCOPE
     mints_visitor = True
-
-    class InputSerializer(serializers.Serializer):
-        page = serializers.CharField(max_length=URL_MAX_LENGTH)
-        referrer = serializers.CharField(
-            required=False, allow_blank=True, max_length=URL_MAX_LENGTH, default=""
-        )
-        utm_source = serializers.CharField(
-            required=False, allow_blank=True, max_length=UTM_MAX_LENGTH, default=""
-        )
-        utm_campaign = serializers.CharField(
-            required=False, allow_blank=True, max_length=UTM_MAX_LENGTH, default=""
-        )
-
-        def validate(self, attrs: dict) -> dict:
-            if not (attrs["referrer"] or attrs["utm_source"] or attrs["utm_campaign"]):
-                raise serializers.ValidationError(
-                    "A page session needs a referrer, utm_source or utm_campaign."
-                )
-            return attrs
+    InputForm = PageSessionApiForm
 
     def submit(self, data: dict, *, visitor_key: str) -> None:
         services.page_session_record(**data, visitor_key=visitor_key)

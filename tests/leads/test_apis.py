@@ -308,3 +308,41 @@ def test_unencodable_text_is_a_400_not_a_500(api, value):
 
     assert response.status_code == 400
     assert nothing_written()
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        ("/api/contact/", {**CONTACT, "name": True}, "name"),
+        ("/api/contact/", {**CONTACT, "email": ["ravi@example.com"]}, "email"),
+        ("/api/contact/", {**CONTACT, "message": {"text": "Please call me back."}}, "message"),
+        ("/api/choices/", {**CHOICES, "nps": True}, "nps"),
+        ("/api/choices/", {**CHOICES, "intent": ["invest"]}, "intent"),
+    ],
+)
+def test_json_values_that_are_not_text_or_numbers_are_refused(api, url, body, field):
+    # The forms' fields would read True as "True" and a list as its repr; the JSON check
+    # in leads.forms.json_clean refuses them first.
+    response = api.post(url, body, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()
+    assert nothing_written()
+
+
+def test_the_json_endpoints_validate_with_the_html_forms_fields():
+    # One rule set: each JSON body's fields are the page's form fields, changed only where the
+    # body differs (an optional score or subject, the front-end's source).
+    from leads import forms
+
+    for api_form, page_form in (
+        (forms.ChoicesApiForm, forms.ChoicesForm),
+        (forms.ContactApiForm, forms.ContactForm),
+    ):
+        assert issubclass(api_form, page_form)
+        same = set(page_form.base_fields) - {"nps", "subject"}
+        # The very same field objects: a rule changed on the page changes on the API.
+        assert all(api_form.base_fields[name] is page_form.base_fields[name] for name in same)
+    assert forms.EarlyAccessClientForm.base_fields["email"].max_length == (
+        forms.EarlyAccessForm.base_fields["email"].max_length
+    )
