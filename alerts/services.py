@@ -21,7 +21,9 @@ from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import connections, router, transaction
+from django.dispatch import receiver
 from django.utils import timezone
 
 from alerts.models import StaffAlert, VisitorAutoReply
@@ -136,6 +138,22 @@ AUTO_REPLY_TEMPLATES = {
     VisitorAutoReply.Kind.EARLY_ACCESS: "visitor_early_access_reply",
 }
 _AUTO_REPLY_FIELDS = ("to", "day", "kind", "created_at")
+# The confirmations repeat nothing the visitor typed: each kind renders to the same text, so a
+# process renders it once (emptied when a test changes settings, e.g. TEMPLATES).
+_auto_reply_texts: dict = {}
+
+
+@receiver(setting_changed)
+def _forget_auto_reply_texts(**kwargs) -> None:
+    _auto_reply_texts.clear()
+
+
+def auto_reply_text(kind: str):
+    """The confirmation of ``kind`` (subject, body, HTML body), rendered once per process."""
+    text = _auto_reply_texts.get(kind)
+    if text is None:
+        text = _auto_reply_texts[kind] = email_render(AUTO_REPLY_TEMPLATES[kind], {})
+    return text
 
 
 def _auto_reply_claim_sql(connection) -> str:
@@ -181,7 +199,7 @@ def visitor_auto_reply_enqueue(*, email: str, kind: str) -> OutboxEmail | None:
     claim = visitor_auto_reply_claim(email=email, kind=kind)
     if claim is None:
         return None
-    email_text = email_render(AUTO_REPLY_TEMPLATES[kind], {})
+    email_text = auto_reply_text(kind)
     return email_enqueue(
         to=normalize_email(email),
         subject=email_text.subject,
@@ -211,7 +229,7 @@ def visitor_auto_reply_insert(statement: WriteStatement, *, email: str, kind: st
         on_conflict=f"ON CONFLICT ({quote('to')}, {quote('day')}) DO NOTHING",
         returning=quote("id"),
     )
-    email_text = email_render(AUTO_REPLY_TEMPLATES[kind], {})
+    email_text = auto_reply_text(kind)
     return statement.insert(
         "auto_reply_email",
         email_row(

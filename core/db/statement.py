@@ -17,6 +17,19 @@ from django.db import connections
 from django.db.models import Model
 from django.db.models.expressions import DatabaseDefault
 
+# '"table" ("a", "b")' per (vendor, table, columns): a few per model, quoted once per process.
+_QUOTED: dict[tuple, str] = {}
+
+
+def _quoted(connection, table: str, columns: tuple[str, ...]) -> str:
+    key = (connection.vendor, table, columns)
+    sql = _QUOTED.get(key)
+    if sql is None:
+        quote = connection.ops.quote_name
+        sql = _QUOTED[key] = f"{quote(table)} ({', '.join(quote(column) for column in columns)})"
+    return sql
+
+
 # An SQL expression with its parameters, e.g. ("lead.id", []) or ("lead.id = %s", [some_id]).
 Sql = tuple[str, list]
 
@@ -73,10 +86,7 @@ class WriteStatement:
             columns.append(field.column)
             values.append("%s")
             params.append(field.get_db_prep_save(value, self.connection))
-        sql = (
-            f"INSERT INTO {self.quote(meta.db_table)} "
-            f"({', '.join(self.quote(column) for column in columns)})\n"
-        )
+        sql = f"INSERT INTO {_quoted(self.connection, meta.db_table, tuple(columns))}\n"
         if source is None:
             sql += f"VALUES ({', '.join(values)})"
         else:
