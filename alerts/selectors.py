@@ -11,9 +11,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import SALES, SUPPORT
 from alerts.models import StaffAlert
 from core.emails import normalize_email
-from core.roles import SALES, SUPPORT
 from leads.models import ContactMessage, EarlyAccessRequest
 
 # The outbox's origin_label of the staff digests.

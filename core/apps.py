@@ -6,12 +6,9 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
         from django.db.backends.signals import connection_created
 
         from core.search import register_sqlite_functions
-        from core.sessions import mark_staff_signed_in
 
-        user_logged_in.connect(mark_staff_signed_in, dispatch_uid="core.sessions.signed_in")
         # SQLite's leadcrm_fold (PostgreSQL's comes from core 0004): name search without accents.
         connection_created.connect(register_sqlite_functions, dispatch_uid="core.search.sqlite")

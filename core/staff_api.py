@@ -10,19 +10,19 @@
 - Pagination: cursor pagination for the big lists, page numbers elsewhere.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from django.utils.module_loading import import_string
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import permissions, serializers
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.filters import OrderingFilter
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.settings import api_settings
 from rest_framework.throttling import UserRateThrottle
 
 from core.api_errors import staff_api_exception_handler, validation_error_from_django
-from core.authentication import BearerTokenAuthentication
 from core.constraints import validation_error_from_integrity_error
 from core.scoping import UserScopedQuerySet
 
@@ -103,7 +103,11 @@ class StaffOrderingFilter(OrderingFilter):
 class StaffApiMixin:
     """Settings of every staff API view; the queryset is scoped to the caller."""
 
-    authentication_classes = [BearerTokenAuthentication, SessionAuthentication]
+    # A staff member's Bearer token (accounts) or their admin session: named in settings
+    # (STAFF_API_AUTHENTICATION_CLASSES), so the base imports no app above it.
+    authentication_classes = [
+        import_string(path) for path in settings.STAFF_API_AUTHENTICATION_CLASSES
+    ]
     permission_classes = [StaffModelPermissions]
     throttle_classes = [StaffApiThrottle]
     filter_backends = [DjangoFilterBackend, StaffOrderingFilter]

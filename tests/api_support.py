@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import pytest
 from rest_framework.test import APIClient
 
-from core.api_tokens import api_token_create
+from accounts.api_tokens import api_token_create
 from crm.models import Organization
 from tests.crm.factories import (
     OrganizationFactory,

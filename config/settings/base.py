@@ -120,7 +120,7 @@ MIDDLEWARE = [
     # A malformed value that reached the database or a date (admin filters, exports): 400.
     "core.middleware.BadInputMiddleware",
     # Signs staff out after STAFF_SESSION_IDLE_MINUTES without a request.
-    "core.sessions.StaffSessionIdleMiddleware",
+    "accounts.sessions.StaffSessionIdleMiddleware",
     # django-axes: stays last.
     "axes.middleware.AxesMiddleware",
 ]
@@ -245,7 +245,7 @@ CONTENT_SECURITY_POLICY = {
 # Staff sign-in (issue 11): lockout after repeated failures (django-axes), where signing in
 # lands, and idle staff sessions.
 AUTHENTICATION_BACKENDS = [
-    "core.login.AxesLoginBackend",
+    "accounts.login.AxesLoginBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # AXES_FAILURE_LIMIT failures for one username from one client address within
@@ -257,7 +257,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # Log lines name the username and address only (not the browser), and no banner per command.
 AXES_VERBOSE = False
-AXES_LOCKOUT_CALLABLE = "core.login.lockout_response"
+AXES_LOCKOUT_CALLABLE = "accounts.login.lockout_response"
 # The client address as the rate limits see it: X-Forwarded-For only behind TRUSTED_PROXY_COUNT.
 AXES_CLIENT_IP_CALLABLE = "core.http.client_address"
 LOGIN_URL = "admin:login"
@@ -267,6 +267,11 @@ STAFF_SESSION_IDLE_MINUTES = env.int("STAFF_SESSION_IDLE_MINUTES", default=60)
 # --- Staff REST API (/api/crm/, /api/leads/, /api/lms/): Bearer tokens, OpenAPI docs ---
 # Views, permissions, pagination and errors: core/staff_api.py. The public form endpoints set
 # their own authentication, permissions and throttles, so the defaults above stay theirs.
+# Who the staff API's caller is: a Bearer token (accounts/authentication.py) or the admin session.
+STAFF_API_AUTHENTICATION_CLASSES = [
+    "accounts.authentication.BearerTokenAuthentication",
+    "rest_framework.authentication.SessionAuthentication",
+]
 # How long a new API token works unless its creator says otherwise.
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"

@@ -1,6 +1,6 @@
 """Create the staff groups Sales, Support, Instructors and Managers with their permissions.
 
-The permissions come from core/roles.py (GROUP_PERMISSIONS). Django creates permissions after
+The permissions come from accounts/roles.py (GROUP_PERMISSIONS). Django creates permissions after
 all migrations ran (post_migrate), so on a fresh database they do not exist yet here: they are
 created first, for the three apps, from the historical models. The reverse removes the groups
 (the permissions stay, as post_migrate would create them again anyway).
@@ -9,7 +9,7 @@ created first, for the three apps, from the historical models. The reverse remov
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from core.roles import GROUP_PERMISSIONS, sync_groups
+from accounts.roles import GROUP_PERMISSIONS, sync_groups
 
 # The apps this migration depends on. Privacy's permissions (added to the table later) are
 # granted by privacy's own migrations, which run after its tables exist.

@@ -1,4 +1,4 @@
-"""Let Managers read the privacy logs (merge records, erasure requests), as core/roles.py says.
+"""Let Managers read the privacy logs (merge records, erasure requests), as accounts/roles.py says.
 
 Data only; reuses 0002's grant and revoke (see there for why permissions are created here).
 """

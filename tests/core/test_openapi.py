@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from core.api_tokens import api_token_create
+from accounts.api_tokens import api_token_create
 from tests.api_support import all_permissions, grant
 from tests.crm.factories import (
     AppointmentFactory,

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from core.roles import SALES, SUPPORT
+from accounts.roles import SALES, SUPPORT
 from leads import services
 from leads.models import ContactMessage, LeadEvent, LeadEventType, UsersLead
 from leads.replies import REPLY_ORIGIN, contact_message_reply, reply_subject

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from core.roles import MANAGERS, SALES, SUPPORT
+from accounts.roles import MANAGERS, SALES, SUPPORT
 from leads.models import (
     ChoicesResponse,
     ContactMessage,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from core.roles import GROUP_PERMISSIONS, INSTRUCTORS
+from accounts.roles import GROUP_PERMISSIONS, INSTRUCTORS
 from lms.models import Enrollment, LessonProgress
 from tests.api_support import grant
 from tests.crm.factories import ContactFactory, OrganizationMembershipFactory

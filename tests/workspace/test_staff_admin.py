@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 
-from core.roles import MANAGERS
+from accounts.roles import MANAGERS
 from crm.models import Contact, OrganizationMembership
 from tests.crm.factories import (
     ContactFactory,

@@ -7,7 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from core.roles import INSTRUCTORS, MANAGERS, SALES, SUPPORT
+from accounts.roles import INSTRUCTORS, MANAGERS, SALES, SUPPORT
 from crm.demo import MEMBERS
 from crm.models import Organization, OrganizationMembership
 

@@ -3,13 +3,13 @@ from django.contrib.auth.management import create_permissions
 from django.core.management.base import BaseCommand
 from django.db import DEFAULT_DB_ALIAS, transaction
 
-from core.roles import ROLE_APPS, sync_groups
+from accounts.roles import ROLE_APPS, sync_groups
 
 
 class Command(BaseCommand):
     help = (
         "Create the staff groups (Sales, Support, Instructors, Managers) and set each one's "
-        "permissions to exactly those in core/roles.py. Safe to run again; members stay."
+        "permissions to exactly those in accounts/roles.py. Safe to run again; members stay."
     )
 
     def add_arguments(self, parser):

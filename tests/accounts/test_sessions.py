@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import SESSION_KEY
 from django.urls import reverse
 
-from core.sessions import LAST_SEEN_KEY
+from accounts.sessions import LAST_SEEN_KEY
 from tests.crm.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
-from core.api_tokens import MAX_TOKEN_DAYS, api_token_create, api_token_revoke
-from core.models import ApiToken
+from accounts.api_tokens import MAX_TOKEN_DAYS, api_token_create, api_token_revoke
+from accounts.models import ApiToken
 
 
 class ApiTokenCreationForm(forms.ModelForm):
@@ -105,7 +105,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
             "token": token,
             "token_row": obj,
         }
-        return TemplateResponse(request, "admin/core/apitoken/token_created.html", context)
+        return TemplateResponse(request, "admin/accounts/apitoken/token_created.html", context)
 
     @admin.action(description="Revoke selected tokens", permissions=["delete"])
     def revoke(self, request, queryset):

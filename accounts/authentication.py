@@ -1,11 +1,11 @@
-"""DRF authentication by Bearer token (``Authorization: Bearer <token>``), see core/models.py."""
+"""DRF authentication by Bearer token (``Authorization: Bearer <token>``), see accounts/models.py."""
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
-from core.models import LAST_USED_RESOLUTION, ApiToken, hash_token
+from accounts.models import LAST_USED_RESOLUTION, ApiToken, hash_token
 
 KEYWORD = "Bearer"
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from core.models import ApiToken, hash_token, new_token_secret
+from accounts.models import ApiToken, hash_token, new_token_secret
 
 MAX_TOKEN_DAYS = 3650
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 from django.urls import reverse
 
-from core.roles import GROUP_PERMISSIONS, INSTRUCTORS, MANAGERS, SALES, SUPPORT, permissions_in
+from accounts.roles import GROUP_PERMISSIONS, INSTRUCTORS, MANAGERS, SALES, SUPPORT, permissions_in
 from crm.models import Contact
 from leads.models import ContactMessage
 from tests.crm.factories import ContactFactory, StaffUserFactory
@@ -22,7 +22,7 @@ def crud(model: str, *actions: str) -> set[str]:
     return {f"{app_label}.{action}_{name}" for action in actions}
 
 
-# Written out by hand, independently of core/roles.py: a slip in either one fails the test.
+# Written out by hand, independently of accounts/roles.py: a slip in either one fails the test.
 EXPECTED = {
     SALES: (
         crud("leads.userslead", "view", "add", "change")

@@ -45,7 +45,7 @@ def signed_in(client) -> bool:
 
 def test_five_failures_lock_the_username_from_that_address(client, alice, bob, caplog):
     answers = [sign_in(client, "alice", "wrong") for _ in range(4)]
-    with caplog.at_level(logging.WARNING, logger="core.login"):
+    with caplog.at_level(logging.WARNING, logger="accounts.login"):
         fifth = sign_in(client, "alice", "wrong")
         sixth = sign_in(client, "alice", PASSWORD)
 

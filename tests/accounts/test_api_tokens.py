@@ -8,8 +8,8 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from core.api_tokens import api_token_create, api_token_revoke
-from core.models import ApiToken, hash_token
+from accounts.api_tokens import api_token_create, api_token_revoke
+from accounts.models import ApiToken, hash_token
 from tests.api_support import grant
 from tests.crm.factories import ContactFactory, OrganizationMembershipFactory, StaffUserFactory
 
@@ -159,7 +159,7 @@ def test_create_api_token_command_refuses(username, args, message):
 
 def test_admin_creates_a_token_and_shows_it_once(admin_client, admin_user):
     response = admin_client.post(
-        "/admin/core/apitoken/add/", {"user": admin_user.pk, "name": "ci", "days": 5}
+        "/admin/accounts/apitoken/add/", {"user": admin_user.pk, "name": "ci", "days": 5}
     )
 
     assert response.status_code == 200, response.content
@@ -172,7 +172,7 @@ def test_admin_creates_a_token_and_shows_it_once(admin_client, admin_user):
     assert row.key_hash == hash_token(token)
     assert row.expires_at - row.created_at == timedelta(days=5)
     # The token's page afterwards shows no secret.
-    detail = admin_client.get(f"/admin/core/apitoken/{row.pk}/change/").content.decode()
+    detail = admin_client.get(f"/admin/accounts/apitoken/{row.pk}/change/").content.decode()
     assert token not in detail
     assert row.prefix in detail
 
@@ -181,7 +181,7 @@ def test_admin_revokes_tokens(admin_client, admin_user):
     row, token = api_token_create(user=admin_user)
 
     response = admin_client.post(
-        "/admin/core/apitoken/",
+        "/admin/accounts/apitoken/",
         {"action": "revoke", "_selected_action": [row.pk]},
         follow=True,
     )
@@ -193,14 +193,16 @@ def test_admin_revokes_tokens(admin_client, admin_user):
 
 
 def test_staff_see_and_make_only_their_own_tokens(client):
-    me = grant(StaffUserFactory(), "core.view_apitoken", "core.add_apitoken")
+    me = grant(StaffUserFactory(), "accounts.view_apitoken", "accounts.add_apitoken")
     other = StaffUserFactory()
     mine, _ = api_token_create(user=me, name="mine")
     api_token_create(user=other, name="theirs")
     client.force_login(me)
 
-    listing = client.get("/admin/core/apitoken/").content.decode()
-    refused = client.post("/admin/core/apitoken/add/", {"user": other.pk, "name": "x", "days": 1})
+    listing = client.get("/admin/accounts/apitoken/").content.decode()
+    refused = client.post(
+        "/admin/accounts/apitoken/add/", {"user": other.pk, "name": "x", "days": 1}
+    )
 
     assert "mine" in listing and "theirs" not in listing
     assert refused.status_code == 200  # the form again, with an error

@@ -17,7 +17,7 @@ from django.shortcuts import render
 
 from core.http import client_address
 
-logger = logging.getLogger("core.login")
+logger = logging.getLogger("accounts.login")
 
 
 class AxesLoginBackend(AxesStandaloneBackend):
