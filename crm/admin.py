@@ -59,7 +59,7 @@ from crm.resources import ContactResource
 from crm.scoping import organization_ids_for
 from crm.services.reminders import APPOINTMENT_REMINDER_ORIGIN, lead_time_words
 from crm.services.tags import contacts_add_tag, contacts_remove_tag
-from crm.timeline_sources import contact_timeline_extras
+from crm.timeline import contact_timeline_lines
 from crm.widgets import CustomFieldsField
 from exports.admin_mixins import BackgroundExportMixin
 from outbox.models import OutboxEmail
@@ -381,73 +381,6 @@ class OpenTaskInline(WorkspaceTabularInline):
 # contact's courses); crm never imports them.
 
 
-def _contact_timeline(contact: Contact, user) -> list:
-    """The contact's records and what other apps know of the person (its lead), newest first."""
-    entries = [_timeline_entry(e) for e in selectors.contact_timeline(contact=contact)]
-    entries += contact_timeline_extras(contact=contact, user=user)
-    return sorted(entries, key=_entry_time, reverse=True)
-
-
-def _entry_time(entry):
-    return entry["at"] if isinstance(entry, dict) else entry.at
-
-
-def _timeline_entry(entry: selectors.TimelineEntry) -> dict:
-    """Word one timeline record for templates/admin/includes/timeline.html."""
-    record = entry.record
-    url = reverse(f"admin:crm_{record._meta.model_name}_change", args=[quote(record.pk)])
-    if entry.kind == "note":
-        author = record.author.get_full_name() or record.author.username if record.author else ""
-        return {
-            "at": entry.at,
-            "kind": "note",
-            "label": f"Note by {author}" if author else "Note",
-            "summary": record.content,
-            "url": url,
-        }
-    if entry.kind == "appointment":
-        summary = f"{record.get_status_display()}, {record.start_time:%d %b %Y %H:%M}"
-        summary += f" to {record.end_time:%H:%M}"
-        if record.location:
-            summary += f" at {record.location}"
-        return {
-            "at": entry.at,
-            "kind": "appointment",
-            "label": f"Appointment: {record.title}",
-            "summary": summary,
-            "url": url,
-        }
-    if entry.kind == "message":
-        direction = "from" if record.direction == Message.Direction.INBOUND else "to"
-        status_text = record.get_status_display().lower()
-        if (
-            record.status in (Message.Status.FAILED, Message.Status.BOUNCED)
-            and record.failure_reason
-        ):
-            status_text += f": {record.failure_reason}"
-        if record.channel in (Message.Channel.SMS, Message.Channel.CHAT):
-            status_text = "logged, not sent"
-        return {
-            "at": entry.at,
-            "kind": "message",
-            "label": f"{record.get_channel_display()} {direction} the contact ({status_text})",
-            "summary": f"{record.subject}: {record.content}" if record.subject else record.content,
-            "url": url,
-        }
-    parts = [record.get_status_display(), f"{record.get_priority_display().lower()} priority"]
-    if record.due_date:
-        parts.append(f"due {record.due_date:%d %b %Y %H:%M}")
-    if record.assignee:
-        parts.append(f"assigned to {record.assignee.get_full_name() or record.assignee.username}")
-    return {
-        "at": entry.at,
-        "kind": "task",
-        "label": f"Task: {record.title}",
-        "summary": ", ".join(parts),
-        "url": url,
-    }
-
-
 @admin.register(Contact)
 class ContactAdmin(PeopleSearchMixin, BackgroundExportMixin, ImportExportMixin, WorkspaceAdmin):
     actions = ["add_tag", "remove_tag"]
@@ -591,7 +524,7 @@ class ContactAdmin(PeopleSearchMixin, BackgroundExportMixin, ImportExportMixin, 
             "leads": leads,
             # What other apps add below the form (lms: courses), crm/contact_sections.py.
             "sections": contact_page_sections(contact=contact, user=user),
-            "timeline": _contact_timeline(contact, user),
+            "timeline": contact_timeline_lines(contact=contact, user=user),
             "note_form": (
                 note_form or ContactNoteForm() if user.has_perm("crm.add_contactnote") else None
             ),

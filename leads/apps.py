@@ -8,7 +8,7 @@ class LeadsConfig(AppConfig):
 
     def ready(self) -> None:
         # One person, one page: a contact converted from a lead shows the lead's history.
-        from crm.timeline_sources import register_contact_timeline_source
+        from crm.timeline import register_contact_timeline_source
         from leads.selectors import lead_timeline_for_contact
 
         register_contact_timeline_source(lead_timeline_for_contact)

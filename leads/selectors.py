@@ -1,10 +1,9 @@
 """Reads for lead capture and the staff workspace."""
 
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
-from typing import Any
 
 from django.db.models import (
     OuterRef,
@@ -18,6 +17,7 @@ from django.db.models.functions import Cast, Coalesce, Replace
 from django.urls import reverse
 
 from core.db.expressions import correlated_count
+from core.timeline import TimelineLine
 from leads.environment import current_environment
 from leads.models import (
     ChoiceIntent,
@@ -148,18 +148,6 @@ def early_access_requests_with_property_type(
 # --- The lead page's timeline ---------------------------------------------------------------
 
 
-@dataclass
-class LeadTimelineEntry:
-    """One line of the lead page's timeline (the contract of admin/includes/timeline.html)."""
-
-    at: datetime
-    kind: str
-    label: str
-    summary: str = ""
-    url: str = ""
-    details: dict[str, Any] = field(default_factory=dict)
-
-
 def _label(choices, value: str) -> str:
     try:
         return choices(value).label
@@ -189,7 +177,7 @@ def _choices_entries(rows: list[ChoicesResponse], events: dict[str, LeadEvent]):
             if event is not None:
                 details.update({f"event.{k}": v for k, v in event.metadata.items()})
                 break
-        yield LeadTimelineEntry(
+        yield TimelineLine(
             at=at,
             kind="choices",
             label="Answered the questionnaire",
@@ -219,7 +207,7 @@ def _early_access_entry(request: EarlyAccessRequest, event: LeadEvent | None):
     }
     if event is not None:
         details.update({f"event.{k}": v for k, v in event.metadata.items()})
-    return LeadTimelineEntry(
+    return TimelineLine(
         at=request.created_at,
         kind="early-access",
         label="Asked for early access",
@@ -234,7 +222,7 @@ def _contact_message_entry(message: ContactMessage, event: LeadEvent | None):
     details = {"subject": message.subject, "responded": message.responded}
     if event is not None:
         details.update({f"event.{k}": v for k, v in event.metadata.items()})
-    return LeadTimelineEntry(
+    return TimelineLine(
         at=message.created_at,
         kind="contact-message",
         label=f"Sent a message ({state})" + (f": {message.subject}" if message.subject else ""),
@@ -252,7 +240,7 @@ def _page_session_entry(session: PageSession):
         origin.append(f"campaign {session.utm_campaign}")
     if not origin and session.referrer:
         origin.append(f"referred by {session.referrer}")
-    return LeadTimelineEntry(
+    return TimelineLine(
         at=session.created_at,
         kind="page-session",
         label=f"Visited {session.page}",
@@ -275,13 +263,13 @@ def _changes_summary(changes: dict) -> str:
     return "\n".join(lines)
 
 
-def _reply_entry(event: LeadEvent, email: OutboxEmail | None) -> LeadTimelineEntry:
+def _reply_entry(event: LeadEvent, email: OutboxEmail | None) -> TimelineLine:
     """A reply sent from the admin, with where its email is (queued, sent, failed: why...)."""
     meta = event.metadata or {}
     url = ""
     if meta.get("contact_message_id"):
         url = reverse("admin:leads_contactmessage_change", args=[meta["contact_message_id"]])
-    return LeadTimelineEntry(
+    return TimelineLine(
         at=event.created_at,
         kind="reply",
         label=(
@@ -303,7 +291,7 @@ def _reply_emails(events) -> dict[int, OutboxEmail]:
     )
 
 
-def _event_entry(event: LeadEvent, emails: dict | None = None) -> LeadTimelineEntry | None:
+def _event_entry(event: LeadEvent, emails: dict | None = None) -> TimelineLine | None:
     meta = event.metadata or {}
     by = meta.get("by") or "staff"
     kind, label, summary, url = "event", event.get_event_type_display(), "", ""
@@ -332,7 +320,7 @@ def _event_entry(event: LeadEvent, emails: dict | None = None) -> LeadTimelineEn
             kind, label = "captured", "Imported from the legacy database"
             table = meta.get("legacy_table") or meta.get("table")
             summary = f"From {table}" if table else ""
-    return LeadTimelineEntry(
+    return TimelineLine(
         at=event.created_at,
         kind=kind,
         label=label,
@@ -389,7 +377,7 @@ def lead_timeline(*, lead: UsersLead, limit: int = TIMELINE_LIMIT_PER_KIND) -> l
 CONTACT_LEADS_SHOWN = 3
 
 
-def lead_timeline_for_contact(*, contact, user) -> list[LeadTimelineEntry]:
+def lead_timeline_for_contact(*, contact, user) -> list[TimelineLine]:
     """The timelines of the leads converted into ``contact``, each line marked as the lead's.
 
     For staff who may view leads (Sales, Support, Managers); a fixed number of queries: one for
