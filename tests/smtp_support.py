@@ -43,6 +43,9 @@ class RecordingHandler:
 def free_port() -> int:
     for port in PORTS:
         with socket.socket() as probe:
+            # As the server will bind (asyncio reuses addresses): a port that a finished test
+            # left in TIME_WAIT is free; one that another suite listens on is not.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
