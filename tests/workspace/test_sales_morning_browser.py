@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
-from core.roles import GROUP_PERMISSIONS, SALES
+from accounts.roles import GROUP_PERMISSIONS, SALES
 from crm.models import Appointment
 from leads.models import LeadEvent, LeadEventType, LeadStatus, UsersLead
 from tests.crm.factories import ContactFactory, OrganizationFactory
