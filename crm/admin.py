@@ -61,7 +61,7 @@ from crm.services.reminders import APPOINTMENT_REMINDER_ORIGIN, lead_time_words
 from crm.services.tags import contacts_add_tag, contacts_remove_tag
 from crm.timeline import contact_timeline_lines
 from crm.widgets import CustomFieldsField
-from exports.admin_mixins import BackgroundExportMixin
+from exports.admin_mixins import BackgroundExportMixin, BackgroundImportMixin
 from outbox.models import OutboxEmail
 
 # Autocomplete results --------------------------------------------------------------------------
@@ -382,7 +382,13 @@ class OpenTaskInline(WorkspaceTabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(PeopleSearchMixin, BackgroundExportMixin, ImportExportMixin, WorkspaceAdmin):
+class ContactAdmin(
+    PeopleSearchMixin,
+    BackgroundExportMixin,
+    BackgroundImportMixin,
+    ImportExportMixin,
+    WorkspaceAdmin,
+):
     actions = ["add_tag", "remove_tag"]
     list_display = ["name", "contact_type", "email", "phone", "organization", "parent_contact"]
     list_filter = [

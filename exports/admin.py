@@ -8,15 +8,17 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET
 
 from exports.files import export_request
-from exports.models import ExportJob
-from exports.selectors import export_jobs_of
+from exports.import_services import import_job_delete
+from exports.models import ExportJob, ImportJob
+from exports.selectors import export_jobs_of, import_jobs_of
 from exports.services import export_job_delete
 
 Status = ExportJob.Status
+ImportStatus = ImportJob.Status
 
 
 def _when(value) -> str:
@@ -152,4 +154,128 @@ class ExportJobAdmin(admin.ModelAdmin):
 
     @admin.display(description="deleted on", ordering="expires_at")
     def expires(self, job: ExportJob) -> str:
+        return _when(job.expires_at)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(admin.ModelAdmin):
+    """ "My imports": a background import's progress and result, refreshed by the page itself
+    (admin_workspace/import_progress.js reloads it while the import runs). Its uploader sees
+    it, and superusers; anyone else gets a 404."""
+
+    list_display = ["created", "file_name", "what", "status", "progress", "result", "expires"]
+    list_filter = ["status"]
+    list_display_links = None
+    fields = [
+        "what",
+        "file_name",
+        "status_text",
+        "progress",
+        "result",
+        "problem_list",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "expires_at",
+    ]
+    readonly_fields = fields
+    actions = ["delete_selected"]
+
+    class Media:
+        js = ["admin_workspace/import_progress.js"]
+
+    def has_module_permission(self, request) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request) and (
+            obj is None or obj.user_id == request.user.pk or request.user.is_superuser
+        )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A running import is not deleted from here (the sweep or an erasure may).
+        return self.has_view_permission(request, obj) and (
+            obj is None or obj.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return import_jobs_of(request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        try:
+            return self.get_queryset(request).get(pk=object_id)
+        except (ImportJob.DoesNotExist, ValidationError, ValueError):
+            return None
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404("No import with this id.")
+
+    def delete_model(self, request, obj):
+        import_job_delete(obj)
+
+    def delete_queryset(self, request, queryset):
+        for job in queryset:
+            if job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+                import_job_delete(job)
+
+    @admin.display(description="started", ordering="created_at")
+    def created(self, job: ImportJob) -> str:
+        url = reverse("admin:exports_importjob_change", args=[job.pk])
+        return format_html('<a href="{}">{}</a>', url, _when(job.created_at))
+
+    @admin.display(description="into")
+    def what(self, job: ImportJob) -> str:
+        return str(job.model_verbose_name_plural).capitalize()
+
+    @admin.display(description="status", ordering="status")
+    def status_text(self, job: ImportJob) -> str:
+        if job.status == ImportStatus.FAILED and job.failure_reason:
+            return f"Failed: {job.failure_reason}"
+        return job.get_status_display()
+
+    @admin.display(description="progress")
+    def progress(self, job: ImportJob) -> str:
+        running = job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+        if job.status == ImportStatus.QUEUED:
+            text = f"Waiting for the worker ({job.rows_total:,} rows)"
+        elif job.status == ImportStatus.RUNNING and job.checked_at is None:
+            text = f"Checking the {job.rows_total:,} rows before writing any"
+        else:
+            text = f"{job.rows_done:,} of {job.rows_total:,} rows written"
+        if running:
+            # The page reloads itself while this marker is on it (import_progress.js).
+            return format_html(
+                '<span data-import-running>{}</span> <progress max="{}" value="{}"></progress>',
+                text,
+                job.rows_total,
+                job.rows_done,
+            )
+        return text
+
+    @admin.display(description="result")
+    def result(self, job: ImportJob) -> str:
+        if job.status != ImportStatus.DONE and not job.rows_done:
+            return "–"
+        return (
+            f"{job.created_count:,} new, {job.updated_count:,} updated, "
+            f"{job.skipped_count:,} skipped, {job.error_count:,} errors"
+        )
+
+    @admin.display(description="problems")
+    def problem_list(self, job: ImportJob) -> str:
+        if not job.problems:
+            return "–"
+        return format_html(
+            '<ul class="import-problems">{}</ul>',
+            format_html_join("", "<li>{}</li>", ((problem,) for problem in job.problems)),
+        )
+
+    @admin.display(description="deleted on", ordering="expires_at")
+    def expires(self, job: ImportJob) -> str:
         return _when(job.expires_at)

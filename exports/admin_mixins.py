@@ -1,4 +1,5 @@
-"""The admin side of background exports: one mixin for an ``ExportMixin`` admin class.
+"""The admin side of background exports (and imports, ``BackgroundImportMixin`` below): one
+mixin for an ``ExportMixin`` admin class.
 
 Put ``BackgroundExportMixin`` before import-export's mixin in the class's bases. An export of at
 most ``EXPORT_BACKGROUND_THRESHOLD`` rows streams from the request exactly as before (the
@@ -15,9 +16,11 @@ from django.forms import MultipleChoiceField, MultipleHiddenInput
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from import_export.formats.base_formats import XLSX
+from import_export.forms import ConfirmImportForm
 
 from core.exports import stream_queryset
-from exports.models import ExportJob
+from exports.import_services import import_job_create
+from exports.models import ExportJob, ImportJob
 from exports.services import export_job_create
 
 # A workbook is built within the request only up to this many rows; a bigger XLSX is always
@@ -27,6 +30,7 @@ XLSX_DIRECT_MAX_ROWS = 20_000
 CHUNK_SIZE = 2000
 
 MY_EXPORTS = "admin:exports_exportjob_changelist"
+MY_IMPORT = "admin:exports_importjob_change"
 
 
 def background_limit(*, is_xlsx: bool) -> int:
@@ -118,3 +122,53 @@ class BackgroundExportMixin:
             return header, resource.export_rows(queryset, selected_fields)
         row = resource.row_exporter(selected_fields)
         return header, (row(obj) for obj in stream_queryset(queryset, chunk_size=CHUNK_SIZE))
+
+
+class BackgroundImportMixin:
+    """Send a confirmed import of more than ``IMPORT_BACKGROUND_THRESHOLD`` rows to the worker.
+
+    Put it before import-export's mixin in the class's bases. The preview (step one) runs in
+    the request as before: every problem shows before anything is written. On confirm (step
+    two), a file of more rows than the threshold becomes an ``ImportJob`` (exports/
+    import_services.py): its rows are kept in the default storage, the worker imports them
+    through the same resource, and the staff member is sent to the job's page, which shows
+    the progress. A smaller file is imported in the request, unchanged.
+    """
+
+    def background_import_form(self, request):
+        """The confirm form, as the worker validates it again for the job's staff member."""
+        return self.create_confirm_form(request)
+
+    def process_dataset(self, dataset, form, request, **kwargs):
+        if (
+            isinstance(form, ConfirmImportForm)
+            and not kwargs.get("dry_run")
+            and len(dataset) > settings.IMPORT_BACKGROUND_THRESHOLD
+        ):
+            form_data = {
+                key: request.POST.get(key, "")
+                for key in form.fields
+                if key in request.POST and key != "csrfmiddlewaretoken"
+            }
+            return import_job_create(
+                user=request.user,
+                model_label=self.model._meta.label,
+                form_data=form_data,
+                file_name=form.cleaned_data.get("original_file_name") or "",
+                dataset=dataset,
+            )
+        return super().process_dataset(dataset, form, request, **kwargs)
+
+    def process_result(self, result, request):
+        if not isinstance(result, ImportJob):
+            return super().process_result(result, request)
+        noun = self.model._meta.verbose_name_plural
+        self.message_user(
+            request,
+            f"The file has {result.rows_total:,} rows (more than "
+            f"{settings.IMPORT_BACKGROUND_THRESHOLD:,}), so the {noun} are being imported in "
+            "the background. This page shows how far it got; you will get an email when it "
+            "is done.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse(MY_IMPORT, args=[result.pk]))

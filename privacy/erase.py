@@ -7,7 +7,8 @@ integrations, enrollments, progress; children are kept, unparented), emails addr
 (any model with an EmailField ``to``), admin history rows about them or naming them, and
 sessions whose data names them. Import events' metadata (legacy records) is scrubbed: any JSON
 value mentioning the email, phone or name is replaced. Every background export made before the
-erasure (exports app: the job and its file) is deleted, since any list may hold them.
+erasure (exports app: the job and its file) is deleted, since any list may hold them; so is
+every background import (its file of contacts, its problems quoting cells).
 Idempotent: a second run finds nothing.
 """
 
@@ -27,6 +28,7 @@ from django.utils.timezone import now
 
 from alerts.selectors import digest_emails_listing
 from crm.models import Contact
+from exports.import_services import import_jobs_erase
 from exports.services import export_jobs_erase
 from leads.models import LeadEvent, UsersLead
 from privacy.export import (
@@ -103,6 +105,8 @@ def person_erase(
         # Export files are lists of leads and contacts: which of them hold this person cannot
         # be told, so every one made before the erasure goes (files once it commits).
         counts["exports.ExportJob"] = export_jobs_erase(created_before=now())
+        # Likewise the files of background imports (contacts), and their jobs' problem lists.
+        counts["exports.ImportJob"] = import_jobs_erase(created_before=now())
         request.counts = dict(counts)
         request.finished_at = now()
         request.save(update_fields=["counts", "finished_at"])

@@ -407,6 +407,11 @@ if EXPORT_RETENTION_HOURS <= 0:
 # The worker stops an export running longer than this (it ends FAILED, with that reason); a job
 # RUNNING longer (its worker was killed) is handed out again by the sweep, at most 3 times.
 EXPORT_TIME_LIMIT_MINUTES = env.float("EXPORT_TIME_LIMIT_MINUTES", default=30)
+# An admin import (contacts) of more rows than this is written by the worker once its preview is
+# confirmed (exports app, "My imports": progress, counts, an email); smaller ones in the request.
+IMPORT_BACKGROUND_THRESHOLD = env.int("IMPORT_BACKGROUND_THRESHOLD", default=1000)
+if IMPORT_BACKGROUND_THRESHOLD < 0:
+    raise ImproperlyConfigured("IMPORT_BACKGROUND_THRESHOLD must be 0 or more rows.")
 # Django's default storage (a folder here; export files live under exports/ in it). Nothing in
 # it is served by a public URL: exports are downloaded through a permission-checked view.
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(BASE_DIR / "media"))
