@@ -358,7 +358,7 @@ def _lead_sections(user, today: date, statistics: Statistics, groups: list[Group
         "in the last 7 days": _start_of_day(today - timedelta(days=6)),
         "in the last 30 days": _start_of_day(today - timedelta(days=29)),
     }
-    # The list's own "first seen" filter (leads/admin.py), so the sidebar shows the choice.
+    # The list's own "first seen" filter (leads/admin/filters.py), so the sidebar shows the choice.
     period = {"today": "today", "in the last 7 days": "7d", "in the last 30 days": "30d"}
     converted = _changelist(UsersLead, converted_at__isnull="False")
     specs = [

@@ -227,7 +227,7 @@ def test_csv_export_of_50000_leads_streams_in_bounded_memory(admin_client, setti
 
 
 def test_xlsx_refuses_more_rows_than_a_workbook_should_hold(admin_client, monkeypatch):
-    from leads import admin as leads_admin
+    from leads.admin import leads as leads_admin
 
     monkeypatch.setattr(leads_admin, "XLSX_MAX_ROWS", 2)
     dataset()

@@ -1,21 +1,14 @@
-"""The leads side of the staff workspace.
+"""The lead list and the lead page: status, owner, conversion, exports.
 
-Everything a visitor submitted (answers, early-access requests, messages, visits, events) is
-read-only here; staff correct a lead's name and phone, mark messages responded and convert
-leads into contacts, each through a service. Every changelist stays fast on a big table: an
-estimated count, an index behind each default ordering, prefix search on email and phone.
+Over 400 lines as one page family: UsersLeadAdmin with its views, forms and actions.
 """
-
-from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -30,20 +23,13 @@ from core.exports import (
     stream_queryset,
     stream_xlsx_response,
 )
-from core.json_safety import JSON_FORMFIELD_OVERRIDES
-from core.paginator import EstimatedCountPaginator
 from core.search import PeopleSearchMixin
 from crm.models import Contact, Organization
 from exports.admin_mixins import BackgroundExportMixin
+from leads.admin.bases import BigTableAdmin
+from leads.admin.filters import ConvertedFilter, FirstSeenFilter, OwnerFilter
 from leads.models import (
-    ChoiceKey,
-    ChoicesResponse,
-    ContactMessage,
-    EarlyAccessRequest,
-    LeadEvent,
     LeadStatus,
-    PageSession,
-    PropertyType,
     UsersLead,
 )
 from leads.pipeline import (
@@ -55,24 +41,13 @@ from leads.pipeline import (
     leads_assign_round_robin,
     leads_set_status,
 )
-from leads.replies import (
-    REPLY_BODY_MAX_LENGTH,
-    REPLY_SUBJECT_MAX_LENGTH,
-    contact_message_reply,
-    reply_subject,
-    reply_text,
-)
 from leads.resources import LeadResource
 from leads.selectors import (
-    contact_message_replies,
-    early_access_requests_with_property_type,
     lead_timeline,
     leads_attach_submission_counts,
     leads_with_submission_counts,
 )
 from leads.services import (
-    contact_message_mark_not_responded,
-    contact_message_mark_responded,
     lead_convert_to_contact,
     lead_update,
 )
@@ -81,129 +56,6 @@ from leads.services import (
 EXPORT_CHUNK_SIZE = 2000
 # A workbook is built in memory; above this many rows the export must be CSV.
 XLSX_MAX_ROWS = 20_000
-
-
-class WorkspaceMedia:
-    css = {
-        "all": [
-            "admin_workspace/timeline.css",
-            "admin_workspace/leads.css",
-            "admin_workspace/lead_list.css",
-        ]
-    }
-
-
-class BigTableAdmin(admin.ModelAdmin):
-    """A changelist that never counts a large table row by row."""
-
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
-    # Facet counts are a COUNT per filter choice over the whole table: never on big lists.
-    show_facets = admin.ShowFacets.NEVER
-    Media = WorkspaceMedia
-    # JSON fields refuse too deep nesting, NUL bytes and lone surrogates (core/json_safety.py).
-    formfield_overrides = JSON_FORMFIELD_OVERRIDES
-
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # A lead of another organization (or none at all) is "not found", as in the CRM admin:
-        # no redirect that tells the two apart.
-        raise Http404(f"No {opts.verbose_name} with this id.")
-
-
-class SubmissionAdmin(BigTableAdmin):
-    """A visitor's submission: staff read it (and may delete it), nobody edits or adds it."""
-
-    # Every list shows the lead's email: fetch it in the same query.
-    list_select_related = ["lead"]
-
-    def get_queryset(self, request):
-        # Lists, change, history and delete pages, search and actions: the rows of the leads
-        # the signed-in staff member may see (``LeadChildQuerySet.for_user``).
-        return super().get_queryset(request).for_user(request.user)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_readonly_fields(self, request, obj=None):
-        # Every stored value, read-only; the raw id says nothing to a reader.
-        stored = [f.name for f in self.model._meta.concrete_fields if not f.primary_key]
-        return stored + list(self.readonly_fields)
-
-    @admin.display(description="lead", ordering="lead__email")
-    def lead_email(self, obj) -> str:
-        return obj.lead.email if obj.lead else "—"
-
-
-# --- Filters ---------------------------------------------------------------------------------
-
-
-class FirstSeenFilter(admin.SimpleListFilter):
-    title = "first seen"
-    parameter_name = "first_seen"
-
-    PERIODS = {"today": "Today", "7d": "Last 7 days", "30d": "Last 30 days"}
-
-    def lookups(self, request, model_admin):
-        return list(self.PERIODS.items())
-
-    # Calendar days, as the dashboard counts them: today, and today with the 6 or 29 before it.
-    DAYS_BEFORE = {"today": 0, "7d": 6, "30d": 29}
-
-    def queryset(self, request, queryset):
-        days = self.DAYS_BEFORE.get(self.value())
-        if days is None:
-            return queryset
-        midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-        return queryset.filter(first_seen_at__gte=midnight - timedelta(days=days))
-
-
-class ConvertedFilter(admin.SimpleListFilter):
-    title = "converted"
-    parameter_name = "converted"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Yes"), ("no", "No")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(converted_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(converted_at__isnull=True)
-        return queryset
-
-
-class PreferredPropertyTypeFilter(admin.SimpleListFilter):
-    title = "preferred property type"
-    parameter_name = "property_type"
-
-    def lookups(self, request, model_admin):
-        return [*PropertyType.choices, ("none", "Not given")]
-
-    def queryset(self, request, queryset):
-        value = self.value()
-        if value == "none":
-            return queryset.filter(preferred_property_type="")
-        if value in PropertyType.values:
-            return queryset.filter(preferred_property_type=value)
-        return queryset
-
-
-class ChoiceKeyFilter(admin.SimpleListFilter):
-    # The known keys, not Django's DISTINCT over the whole table.
-    title = "question"
-    parameter_name = "choice_key"
-
-    def lookups(self, request, model_admin):
-        return ChoiceKey.choices
-
-    def queryset(self, request, queryset):
-        return queryset.filter(choice_key=self.value()) if self.value() else queryset
-
-
-# --- Leads -----------------------------------------------------------------------------------
 
 
 def _leads(count: int) -> str:
@@ -229,21 +81,6 @@ class ConvertLeadForm(forms.Form):
         super().__init__(*args, **kwargs)
         # Only the organizations this staff member works for.
         self.fields["organization"].queryset = Organization.objects.for_user(user).order_by("name")
-
-
-class OwnerFilter(admin.SimpleListFilter):
-    title = "owner"
-    parameter_name = "owner"
-
-    def lookups(self, request, model_admin):
-        return [("me", "My leads"), ("none", "Unowned")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "me":
-            return queryset.filter(owner=request.user)
-        if self.value() == "none":
-            return queryset.filter(owner__isnull=True)
-        return queryset
 
 
 class LeadForm(forms.ModelForm):
@@ -609,201 +446,3 @@ class UsersLeadAdmin(PeopleSearchMixin, BackgroundExportMixin, ExportMixin, BigT
             header=resource.get_export_headers(selected_fields=selected),
             rows=rows,
         )
-
-
-# --- Lead events and submissions -------------------------------------------------------------
-
-
-@admin.register(LeadEvent)
-class LeadEventAdmin(SubmissionAdmin):
-    list_display = ["event_type", "lead_email", "created_at"]
-    list_filter = ["event_type", "environment"]
-    search_fields = ["^lead__email"]
-    search_help_text = "Lead email starting with…"
-
-
-@admin.register(ChoicesResponse)
-class ChoicesResponseAdmin(SubmissionAdmin):
-    list_display = ["choice_key", "choice_value", "lead_email", "created_at"]
-    list_filter = [ChoiceKeyFilter, "environment"]
-    search_fields = ["^lead__email", "=choice_value"]
-    search_help_text = "Lead email starting with…, or an exact answer."
-
-
-@admin.register(EarlyAccessRequest)
-class EarlyAccessRequestAdmin(SubmissionAdmin):
-    list_display = [
-        "lead_email",
-        "intent_level",
-        "investment_range",
-        "property_type",
-        "city",
-        "created_at",
-    ]
-    list_filter = ["intent_level", "investment_range", PreferredPropertyTypeFilter, "environment"]
-    search_fields = ["^lead__email", "lead__name", "^city"]
-    search_help_text = "Lead email or city starting with…, or part of the lead's name."
-    readonly_fields = ["property_type"]
-
-    def get_queryset(self, request):
-        return early_access_requests_with_property_type(super().get_queryset(request))
-
-    @admin.display(description="preferred property type")
-    def property_type(self, request_row: EarlyAccessRequest) -> str:
-        value = getattr(request_row, "preferred_property_type", "")
-        try:
-            return PropertyType(value).label
-        except ValueError:
-            return value or "—"
-
-
-class ContactMessageReplyForm(forms.Form):
-    """A reply to a visitor, typed on the contact message's page."""
-
-    subject = forms.CharField(max_length=REPLY_SUBJECT_MAX_LENGTH)
-    body = forms.CharField(
-        label="Reply",
-        widget=forms.Textarea(attrs={"rows": 8}),
-        max_length=REPLY_BODY_MAX_LENGTH,
-        help_text="The visitor's message is quoted below your reply.",
-    )
-
-
-@admin.register(ContactMessage)
-class ContactMessageAdmin(SubmissionAdmin):
-    list_display = ["subject_or_start", "lead_email", "responded", "created_at", "reply"]
-    list_filter = ["responded", "environment"]
-    search_fields = ["^lead__email", "lead__name", "subject"]
-    search_help_text = "Lead email starting with…, or part of the lead's name or the subject."
-    actions = ["mark_responded", "mark_not_responded"]
-
-    def has_mark_responded_permission(self, request) -> bool:
-        # Support (and Managers): mark messages responded and reply to them.
-        return request.user.has_perm("leads.mark_responded_contactmessage")
-
-    def get_list_display(self, request):
-        if self.has_mark_responded_permission(request):
-            return self.list_display
-        return [name for name in self.list_display if name != "reply"]
-
-    @admin.display(description="subject", ordering="subject")
-    def subject_or_start(self, message: ContactMessage) -> str:
-        return message.subject or message.message[:60]
-
-    @admin.display(description="reply")
-    def reply(self, message: ContactMessage) -> str:
-        return format_html(
-            '<a href="{}">Reply</a>', reverse("admin:leads_contactmessage_reply", args=[message.pk])
-        )
-
-    def _set_responded(self, request, queryset, responded: bool) -> int:
-        by = request.user.get_username()
-        changed = 0
-        for message in queryset.filter(responded=not responded):
-            if responded:
-                contact_message_mark_responded(message=message, by=by, user=request.user)
-            else:
-                contact_message_mark_not_responded(message=message, by=by)
-            changed += 1
-        return changed
-
-    @admin.action(description="Mark selected messages as responded", permissions=["mark_responded"])
-    def mark_responded(self, request: HttpRequest, queryset: QuerySet[ContactMessage]) -> None:
-        count = self._set_responded(request, queryset, True)
-        self.message_user(request, f"{count} message(s) marked as responded.", messages.SUCCESS)
-
-    @admin.action(
-        description="Mark selected messages as not responded", permissions=["mark_responded"]
-    )
-    def mark_not_responded(self, request: HttpRequest, queryset: QuerySet[ContactMessage]) -> None:
-        count = self._set_responded(request, queryset, False)
-        self.message_user(request, f"{count} message(s) marked as not responded.", messages.SUCCESS)
-
-    def _reply_form(self, message: ContactMessage, data=None) -> ContactMessageReplyForm:
-        return ContactMessageReplyForm(data, initial={"subject": reply_subject(message)})
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["can_mark_responded"] = self.has_mark_responded_permission(request)
-        if obj is not None:
-            context["replies"] = contact_message_replies(message=obj)
-            if context["can_mark_responded"]:
-                context["reply_form"] = self._reply_form(obj)
-                context["reply_url"] = reverse("admin:leads_contactmessage_reply", args=[obj.pk])
-        return super().render_change_form(request, context, add, change, form_url, obj)
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/responded/",
-                self.admin_site.admin_view(self.responded_view),
-                name="leads_contactmessage_responded",
-            ),
-            path(
-                "<path:object_id>/reply/",
-                self.admin_site.admin_view(self.reply_view),
-                name="leads_contactmessage_reply",
-            ),
-            *super().get_urls(),
-        ]
-
-    def responded_view(self, request: HttpRequest, object_id: str):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        if not self.has_mark_responded_permission(request):
-            raise PermissionDenied
-        message = get_object_or_404(self.get_queryset(request), pk=object_id)
-        responded = request.POST.get("responded") == "1"
-        self._set_responded(request, ContactMessage.objects.filter(pk=message.pk), responded)
-        self.message_user(
-            request,
-            "Marked as responded." if responded else "Marked as not responded.",
-            messages.SUCCESS,
-        )
-        return HttpResponseRedirect(reverse("admin:leads_contactmessage_change", args=[message.pk]))
-
-    def reply_view(self, request: HttpRequest, object_id: str):
-        """Answer the visitor by email (leads.replies): the form, then the outbox."""
-        if not self.has_mark_responded_permission(request):
-            raise PermissionDenied
-        # Scoped like every page of the lead admin: another organization's lead is not found.
-        message = self.get_object(request, unquote(object_id))
-        if message is None:
-            raise Http404("No such contact message.")
-        form = self._reply_form(message, request.POST if request.method == "POST" else None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                contact_message_reply(message=message, user=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                self.message_user(
-                    request,
-                    f"Reply to {message.lead.email} queued: the lead's timeline shows it as sent "
-                    "once the mail server takes it.",
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:leads_contactmessage_change", args=[message.pk])
-                )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": f"Reply to {message.lead.email}",
-            "original": message,
-            "form": form,
-            "quoted": reply_text(body="", message=message).strip(),
-            "message_url": reverse("admin:leads_contactmessage_change", args=[message.pk]),
-        }
-        status = 400 if request.method == "POST" else 200
-        return TemplateResponse(
-            request, "admin/leads/contactmessage/reply.html", context, status=status
-        )
-
-
-@admin.register(PageSession)
-class PageSessionAdmin(SubmissionAdmin):
-    list_display = ["page", "utm_source", "utm_campaign", "referrer", "lead_email", "created_at"]
-    list_filter = ["environment"]
-    search_fields = ["^page", "^utm_source", "^utm_campaign", "^lead__email"]
-    search_help_text = "Page, UTM source or campaign, or lead email starting with…"
