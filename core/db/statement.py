@@ -14,7 +14,7 @@ data-modifying CTEs.
 """
 
 from django.db import connections
-from django.db.models import Model
+from django.db.models import NOT_PROVIDED, Model
 from django.db.models.expressions import DatabaseDefault
 
 # '"table" ("a", "b")' per (vendor, table, columns): a few per model, quoted once per process.
@@ -83,6 +83,8 @@ class WriteStatement:
             value = field.pre_save(obj, True)
             if isinstance(value, DatabaseDefault):
                 continue
+            if value is None and field.db_default is NOT_PROVIDED:
+                continue  # left out, the column is NULL all the same: one parameter fewer
             columns.append(field.column)
             values.append("%s")
             params.append(field.get_db_prep_save(value, self.connection))
