@@ -182,7 +182,13 @@ class ImportJobAdmin(admin.ModelAdmin):
     actions = ["delete_selected"]
 
     class Media:
+        css = {"all": ["admin_workspace/import.css"]}
         js = ["admin_workspace/import_progress.js"]
+
+    def get_list_display(self, request):
+        # A superuser sees everyone's imports: whose each is.
+        columns = list(super().get_list_display(request))
+        return [*columns[:2], "user", *columns[2:]] if request.user.is_superuser else columns
 
     def has_module_permission(self, request) -> bool:
         return bool(request.user.is_active and request.user.is_staff)

@@ -56,6 +56,8 @@ BATCH_ROWS = 500
 MAX_PROBLEMS = 50
 PUBLISH_GRACE = timedelta(minutes=1)
 EXPIRE_BATCH = 500
+# A file under imports/ that no job names is deleted once it is this old.
+ORPHAN_AGE = timedelta(days=1)
 
 
 class ImportRefused(Exception):
@@ -360,6 +362,28 @@ def import_jobs_publish_waiting(*, at=None) -> int:
             break
         published += 1
     return published
+
+
+def import_orphan_files_delete(*, at=None) -> int:
+    """Delete files under imports/ that no job names and older than a day: a job whose
+    request rolled back after its file was saved. Return how many."""
+    moment = at or now()
+    try:
+        _folders, names = default_storage.listdir("imports")
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    paths = [f"imports/{name}" for name in names]
+    kept = set(ImportJob.objects.filter(file_path__in=paths).values_list("file_path", flat=True))
+    old = []
+    for path in paths:
+        if path in kept:
+            continue
+        try:
+            if default_storage.get_modified_time(path) < moment - ORPHAN_AGE:
+                old.append(path)
+        except (FileNotFoundError, NotImplementedError):
+            continue
+    return delete_files(old)
 
 
 def import_jobs_erase(*, created_before) -> int:

@@ -45,6 +45,7 @@ def sweep() -> dict[str, int]:
     imports_expired = import_services.import_jobs_expire()
     imports_failed = import_services.import_jobs_fail_stuck()
     imports_published = import_services.import_jobs_publish_waiting()
+    imports_orphans = import_services.import_orphan_files_delete()
     if imports_expired or imports_failed:
         logger.info("imports: %s expired, %s failed as stuck", imports_expired, imports_failed)
     if expired or requeued or failed or orphans:
@@ -64,4 +65,5 @@ def sweep() -> dict[str, int]:
         "imports_expired": imports_expired,
         "imports_failed": imports_failed,
         "imports_published": imports_published,
+        "imports_orphans": imports_orphans,
     }

@@ -2,6 +2,7 @@
 writing in the worker (issue 18 item 6), with progress, counts, an email and expiry."""
 
 import io
+import os
 from datetime import timedelta
 
 import pytest
@@ -316,3 +317,20 @@ def test_the_sweep_fails_a_stuck_import_and_expires_finished_ones(admin_client, 
     assert not ImportJob.objects.filter(pk=old.pk).exists()
     # A stuck import is never run again: its first batches may be written.
     assert run_import(str(stuck.pk)) == "not-claimed"
+
+
+def test_the_sweep_deletes_a_day_old_import_file_no_job_names(admin_client, threshold, media):
+    organization = OrganizationFactory()
+    confirm(admin_client, organization, csv_text(3))
+    job = only_job()
+    orphan = default_storage.save("imports/orphan.json", io.BytesIO(b"{}"))
+    fresh = default_storage.save("imports/fresh.json", io.BytesIO(b"{}"))
+    day_old = (now() - timedelta(days=2)).timestamp()
+    for path in (orphan, job.file_path):
+        os.utime(media / path, (day_old, day_old))
+
+    assert sweep()["imports_orphans"] == 1
+
+    assert not default_storage.exists(orphan)
+    assert default_storage.exists(fresh)  # its request may still be committing
+    assert default_storage.exists(job.file_path)  # its job waits for the worker
