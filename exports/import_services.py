@@ -204,9 +204,9 @@ def result_problems(result, *, offset: int = 0) -> list[str]:
 
 
 def _importer(job: ImportJob):
-    """Return (resource, import_data's keyword arguments) for ``job``, as the admin's
-    confirm step builds them for its staff member; raise ImportRefused when they may no
-    longer import these rows."""
+    """Return (resource, import_data's keyword arguments, a function writing a batch's admin
+    history entries) for ``job``, as the admin's confirm step builds them for its staff
+    member; raise ImportRefused when they may no longer import these rows."""
     try:
         model = apps.get_model(job.model_label)
     except LookupError as error:
@@ -231,9 +231,14 @@ def _importer(job: ImportJob):
     resource = model_admin.choose_import_resource_class(form, request)(**resource_kwargs)
     import_kwargs = model_admin.get_import_data_kwargs(request=request, form=form)
     import_kwargs.update(
-        raise_errors=False, user=job.user, file_name=job.file_name, use_transactions=True
+        raise_errors=False,
+        user=job.user,
+        file_name=job.file_name,
+        use_transactions=True,
+        # The rows' objects, for the admin history entries (as the request's import keeps).
+        retain_instance_in_row_result=True,
     )
-    return resource, import_kwargs
+    return resource, import_kwargs, lambda result: model_admin.generate_log_entries(result, request)
 
 
 def _add_totals(totals: dict[str, int], result) -> None:
@@ -273,7 +278,7 @@ def _run(job: ImportJob) -> str:
             dataset = dataset_from_json(handle.read())
     except (FileNotFoundError, ValueError, KeyError, TypeError) as error:
         raise ImportRefused("The file of this import is gone: upload it again.") from error
-    resource, import_kwargs = _importer(job)
+    resource, import_kwargs, log_entries = _importer(job)
 
     # The whole file first, rolled back: a file with any problem writes nothing.
     checked = resource.import_data(dataset, dry_run=True, **import_kwargs)
@@ -301,6 +306,8 @@ def _run(job: ImportJob) -> str:
                 problems=result_problems(result, offset=start),
             )
             return "failed"
+        # "Added" / "Changed" in each contact's history, by its importer, as in the request.
+        log_entries(result)
         _add_totals(totals, result)
         done = start + len(batch)
         saved = ImportJob.objects.filter(pk=job.pk, status=Status.RUNNING).update(

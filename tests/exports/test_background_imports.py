@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import tablib
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -156,6 +157,10 @@ def test_a_bigger_import_waits_for_the_worker_which_writes_it_in_batches(
     )
     existing.refresh_from_db()
     assert (existing.name, existing.contact_type) == ("Person 1", "PATIENT")
+    # The contacts' history says who imported them, as an import in the request does.
+    assert sorted(
+        LogEntry.objects.filter(user=admin_user).values_list("action_flag", flat=True)
+    ) == [ADDITION, ADDITION, ADDITION, CHANGE]
     assert Contact.objects.filter(organization=organization).count() == 5
     assert not default_storage.exists(job.file_path or "imports/none")  # deleted when done
     (email,) = import_emails()
