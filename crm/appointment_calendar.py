@@ -2,7 +2,7 @@
 days it shows, and the links that add an appointment with its start prefilled.
 
 The rows come from one selector (``crm.selectors.appointment_calendar``); the page is
-``AppointmentAdmin.calendar_view`` (crm/admin.py) and templates/admin/crm/appointment/calendar.html.
+``AppointmentAdmin.calendar_view`` (crm/admin/appointments.py) and templates/admin/crm/appointment/calendar.html.
 Every time is shown in the admin's active time zone (``TIME_ZONE`` unless something activates
 another one), the one the admin's forms use too; an appointment shows on the day it starts.
 """

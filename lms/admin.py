@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.db.expressions import correlated_count
-from crm.admin import ORGANIZATION_FILTER, WorkspaceAdmin, WorkspaceTabularInline
+from crm.admin.bases import WorkspaceAdmin, WorkspaceTabularInline
+from crm.admin.filters import ORGANIZATION_FILTER
 from crm.admin_scoping import ScopedRelatedFieldListFilter
 from crm.contact_sections import register_contact_page_section
 from crm.models import Contact

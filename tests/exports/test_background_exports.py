@@ -246,7 +246,7 @@ def test_the_workers_contact_file_has_the_rows_and_columns_of_a_download(
 
 
 def test_a_background_xlsx_has_no_row_cap(admin_client, threshold, monkeypatch):
-    from leads import admin as leads_admin
+    from leads.admin import leads as leads_admin
 
     monkeypatch.setattr(leads_admin, "XLSX_MAX_ROWS", 2)  # the request's cap, standing for 20,000
     leads()
