@@ -55,9 +55,14 @@ class ContactRecordAdmin(WorkspaceAdmin):
     readonly_fields = ["organization", "created_at", "updated_at"]
     search_fields = ["contact__name", "contact__email"]
 
+    # Each record's page saves through its services (``save_model``); never a raw save.
     def save_model(self, request, obj, form, change):
-        obj.organization_id = obj.contact.organization_id
-        super().save_model(request, obj, form, change)
+        raise NotImplementedError(f"{type(self).__name__} must save through the CRM services.")
+
+    @staticmethod
+    def changed_values(obj, form, fields) -> dict:
+        """The form's changed ``fields`` with the values the form put on ``obj``."""
+        return {field: getattr(obj, field) for field in form.changed_data if field in fields}
 
 
 def run_service_on_each(modeladmin, request, queryset, service, argument: str, done: str) -> None:

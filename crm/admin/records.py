@@ -30,10 +30,13 @@ class ContactNoteAdmin(ContactRecordAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            return super().save_model(request, obj, form, change)
-        note = services.contact_note_create(
-            contact=obj.contact, content=obj.content, author=request.user
-        )
+            note = services.contact_note_update(
+                note=obj, data=self.changed_values(obj, form, ("contact", "content"))
+            )
+        else:
+            note = services.contact_note_create(
+                contact=obj.contact, content=obj.content, author=request.user
+            )
         vars(obj).update(vars(note))
 
 
@@ -50,6 +53,25 @@ class MessageAdmin(ContactRecordAdmin):
         "created_at",
         "updated_at",
     ]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            message = services.message_update(
+                message=obj,
+                data=self.changed_values(obj, form, services.MESSAGE_UPDATABLE_FIELDS),
+            )
+        else:
+            message = services.message_log(
+                contact=obj.contact,
+                direction=obj.direction,
+                channel=obj.channel,
+                subject=obj.subject,
+                content=obj.content,
+                sent_at=obj.sent_at,
+                provider=obj.provider,
+                external_id=obj.external_id,
+            )
+        vars(obj).update(vars(message))
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -83,6 +105,22 @@ class TaskAdmin(StaffPickerAdminMixin, ContactRecordAdmin):
     actions = ["start", "complete", "cancel"]
     form = TaskAdminForm
     staff_picker_field = "assignee"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            task = services.task_update(
+                task=obj, data=self.changed_values(obj, form, services.TASK_UPDATABLE_FIELDS)
+            )
+        else:
+            task = services.task_create(
+                contact=obj.contact,
+                title=obj.title,
+                description=obj.description,
+                due_date=obj.due_date,
+                priority=obj.priority,
+                assignee=obj.assignee,
+            )
+        vars(obj).update(vars(task))
 
     @admin.action(description="Mark the selected tasks as in progress")
     def start(self, request, queryset):

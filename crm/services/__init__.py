@@ -21,12 +21,14 @@ from crm.services.integrations import (
     contact_integration_update,
 )
 from crm.services.messages import (
+    MESSAGE_UPDATABLE_FIELDS,
     message_log,
     message_resend_email,
     message_send_email,
+    message_update,
     message_update_status,
 )
-from crm.services.notes import contact_note_create
+from crm.services.notes import contact_note_create, contact_note_update
 from crm.services.organizations import (
     ORGANIZATION_UPDATABLE_FIELDS,
     organization_create,
@@ -38,7 +40,15 @@ from crm.services.tags import (
     contact_set_tags,
     tag_get_or_create,
 )
-from crm.services.tasks import task_assign, task_cancel, task_complete, task_create, task_start
+from crm.services.tasks import (
+    TASK_UPDATABLE_FIELDS,
+    task_assign,
+    task_cancel,
+    task_complete,
+    task_create,
+    task_start,
+    task_update,
+)
 
 __all__ = [
     "APPOINTMENT_UPDATABLE_FIELDS",
@@ -57,9 +67,12 @@ __all__ = [
     "contact_integration_update",
     "contact_move",
     "contact_note_create",
+    "contact_note_update",
     "contact_remove_tags",
     "contact_update",
     "message_log",
+    "message_update",
+    "MESSAGE_UPDATABLE_FIELDS",
     "message_resend_email",
     "message_send_email",
     "message_update_status",
@@ -71,5 +84,7 @@ __all__ = [
     "task_cancel",
     "task_complete",
     "task_create",
+    "task_update",
+    "TASK_UPDATABLE_FIELDS",
     "task_start",
 ]

@@ -38,6 +38,7 @@ def message_log(
     sent_at: datetime | None = None,
     provider: str = "",
     external_id: str = "",
+    subject: str = "",
 ) -> Message:
     """Record a message sent to or received from ``contact``."""
     if direction not in Message.Direction.values:
@@ -51,6 +52,7 @@ def message_log(
         "contact": contact,
         "direction": direction,
         "channel": channel,
+        "subject": subject.strip(),
         "content": content.strip(),
         "sent_at": sent_at or timezone.now(),
     }
@@ -66,6 +68,47 @@ def message_log(
         raise ValidationError(
             {"external_id": "This message is already logged for another contact."}
         )
+    return message
+
+
+# What staff may correct on a logged message (its status moves only by delivery reports).
+MESSAGE_UPDATABLE_FIELDS = (
+    "contact",
+    "direction",
+    "channel",
+    "subject",
+    "content",
+    "sent_at",
+    "provider",
+    "external_id",
+)
+
+
+@transaction.atomic
+def message_update(*, message: Message, data: dict) -> Message:
+    """Correct ``data``'s fields (``MESSAGE_UPDATABLE_FIELDS``) of a logged message."""
+    unknown = set(data) - set(MESSAGE_UPDATABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    message = Message.objects.select_for_update().get(pk=message.pk)
+    values = {
+        field: value.strip() if isinstance(value, str) else value for field, value in data.items()
+    }
+    if "direction" in values and values["direction"] not in Message.Direction.values:
+        raise ValidationError({"direction": f"{values['direction']!r} is not a message direction."})
+    if "channel" in values and values["channel"] not in Message.Channel.values:
+        raise ValidationError({"channel": f"{values['channel']!r} is not a message channel."})
+    if "content" in values and not values["content"]:
+        raise ValidationError({"content": "A message needs content."})
+    if "sent_at" in values and values["sent_at"] is None:
+        raise ValidationError({"sent_at": "A message needs the time it was sent."})
+    if "contact" in values and values["contact"].organization_id != message.organization_id:
+        raise ValidationError({"contact": "A message stays in its organization."})
+    changes = {field: value for field, value in values.items() if getattr(message, field) != value}
+    for field, value in changes.items():
+        setattr(message, field, value)
+    if changes:
+        message.save(update_fields=[*changes, "updated_at"])
     return message
 
 

@@ -55,6 +55,39 @@ def task_create(
     )
 
 
+# What may change on a task besides its status (which only start/complete/cancel move).
+TASK_UPDATABLE_FIELDS = ("contact", "title", "description", "due_date", "priority", "assignee")
+
+
+@transaction.atomic
+def task_update(*, task: Task, data: dict) -> Task:
+    """Change ``data``'s fields (``TASK_UPDATABLE_FIELDS``) of ``task``.
+
+    A task stays in its organization; the assignee must be someone who may work for it.
+    """
+    unknown = set(data) - set(TASK_UPDATABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}.")
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    values = {
+        field: value.strip() if isinstance(value, str) else value for field, value in data.items()
+    }
+    if "title" in values and not values["title"]:
+        raise ValidationError({"title": "A task needs a title."})
+    if "priority" in values and values["priority"] not in Task.Priority.values:
+        raise ValidationError({"priority": f"{values['priority']!r} is not a task priority."})
+    if "contact" in values and values["contact"].organization_id != task.organization_id:
+        raise ValidationError({"contact": "A task stays in its organization."})
+    if "assignee" in values:
+        task_check_assignee(assignee=values["assignee"], organization_id=task.organization_id)
+    changes = {field: value for field, value in values.items() if getattr(task, field) != value}
+    for field, value in changes.items():
+        setattr(task, field, value)
+    if changes:
+        task.save(update_fields=[*changes, "updated_at"])
+    return task
+
+
 def _lock_open(task: Task, *, action: str) -> Task:
     task = Task.objects.select_for_update().get(pk=task.pk)
     if task.status not in Task.OPEN:
