@@ -1,4 +1,7 @@
-"""Demo organizations and a believable CRM: clinics with their patients and employees."""
+"""Demo organizations and a believable CRM: clinics with their patients and employees.
+
+Over 400 lines on purpose: demo data is a script of believable records, read top to bottom.
+"""
 
 from datetime import timedelta
 

@@ -1,3 +1,10 @@
+"""The CRM's tables: organizations, contacts, their records (notes, appointments, messages,
+tasks, reminders), tags and integrations.
+
+Over 400 lines on purpose: one app's tables with their named constraints and querysets (Django's
+one models module per app).
+"""
+
 import uuid
 
 from django.conf import settings

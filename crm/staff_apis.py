@@ -1,6 +1,8 @@
 """The CRM's staff REST API (/api/crm/): reads scoped to the caller, writes through services.
 
 Authentication, permissions, scoping and the error format come from core/staff_api.py.
+
+Over 400 lines on purpose: one router's viewsets, each thin (services write, selectors read).
 """
 
 from django.db import transaction

@@ -12,6 +12,9 @@ what it sets in motion (``notify``): the pending staff alert and the visitor's c
 LEAD_AUTO_ASSIGN adds a second statement (the assignment of a new lead), in one transaction
 with the first. On SQLite, which has no data-modifying CTEs, the same writes are separate
 statements between BEGIN and COMMIT.
+
+Over 400 lines on purpose: every write of lead capture in one place, each one-statement
+submission (PostgreSQL) beside its multi-statement twin (SQLite).
 """
 
 from django.conf import settings

@@ -16,6 +16,9 @@ core migration 0003), so the page costs the same number of queries on any table 
 the table sizes and the chart column's statistics, one for the estimates when a table is
 large, and at most one aggregate per group; plus, for who may view enrollments and progress,
 one grouped query for the instructor's courses section (``_courses``).
+
+Over 400 lines on purpose: one page's figures share one plan (which tables are large, the
+estimates, the exact counts, the chart); apart, each part would need the others.
 """
 
 from __future__ import annotations

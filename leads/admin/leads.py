@@ -1,6 +1,6 @@
 """The lead list and the lead page: status, owner, conversion, exports.
 
-Over 400 lines as one page family: UsersLeadAdmin with its views, forms and actions.
+Over 400 lines on purpose: one page family, UsersLeadAdmin with its views, forms and actions.
 """
 
 from django import forms

@@ -7,6 +7,8 @@ copied back with the conversions: emails normalized and leads that differ only i
 spacing merged into the earliest, raw intent values mapped, NULL text as blanks, every row
 restamped with the environment the database really is. The old tables and the four
 SECURITY DEFINER functions are dropped; the functions' definitions go into the report.
+
+Over 400 lines on purpose: one era's expected schema (plain data) and its conversion SQL.
 """
 
 from django.conf import settings
