@@ -19,9 +19,8 @@ from import_export.formats.base_formats import CSV, XLSX
 from core.admin_dates import with_probed_dates
 from core.exports import (
     ColumnsExportForm,
-    stream_csv_response,
+    StreamedExportMixin,
     stream_queryset,
-    stream_xlsx_response,
 )
 from core.search import PeopleSearchMixin
 from crm.models import Contact, Organization
@@ -135,7 +134,9 @@ class LeadChangeList(ChangeList):
 
 
 @admin.register(UsersLead)
-class UsersLeadAdmin(PeopleSearchMixin, BackgroundExportMixin, ExportMixin, BigTableAdmin):
+class UsersLeadAdmin(
+    PeopleSearchMixin, StreamedExportMixin, BackgroundExportMixin, ExportMixin, BigTableAdmin
+):
     list_display = [
         "email",
         "name",
@@ -423,26 +424,22 @@ class UsersLeadAdmin(PeopleSearchMixin, BackgroundExportMixin, ExportMixin, BigT
         queryset = super().get_export_queryset(request).order_by("-last_seen_at", "-pk")
         return leads_with_submission_counts(queryset)
 
-    def _do_file_export(self, file_format, request, queryset, export_form=None):
-        if not self.has_export_permission(request):
-            raise PermissionDenied
-        is_xlsx = not isinstance(file_format, CSV)
-        if is_xlsx and queryset.count() > XLSX_MAX_ROWS:
-            # A workbook this size belongs in the streamed CSV.
-            self.message_user(
-                request,
-                f"More than {XLSX_MAX_ROWS:,} leads match: filter the list further, or "
-                "export them as CSV.",
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(reverse("admin:leads_userslead_changelist"))
-        resource = LeadResource()
-        selected = self.get_export_resource_fields_from_form(export_form)
+    # Export: streamed (core.exports.StreamedExportMixin), one lead per row.
+    def export_resource(self):
+        return LeadResource()
+
+    def export_rows(self, resource, queryset, selected):
         row = resource.row_exporter(selected)
-        rows = (row(lead) for lead in stream_queryset(queryset, chunk_size=EXPORT_CHUNK_SIZE))
-        stream = stream_xlsx_response if is_xlsx else stream_csv_response
-        return stream(
-            filename=self.get_export_filename(request, queryset, file_format),
-            header=resource.get_export_headers(selected_fields=selected),
-            rows=rows,
+        return (row(lead) for lead in stream_queryset(queryset, chunk_size=EXPORT_CHUNK_SIZE))
+
+    def export_refusal(self, request, queryset, file_format):
+        if isinstance(file_format, CSV) or queryset.count() <= XLSX_MAX_ROWS:
+            return None
+        # A workbook this size belongs in the streamed CSV.
+        self.message_user(
+            request,
+            f"More than {XLSX_MAX_ROWS:,} leads match: filter the list further, or "
+            "export them as CSV.",
+            messages.ERROR,
         )
+        return HttpResponseRedirect(reverse("admin:leads_userslead_changelist"))
