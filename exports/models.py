@@ -8,7 +8,25 @@ from django.db.models import Q
 from django.utils.timezone import now
 
 
-class ExportJob(models.Model):
+class JobTimes(models.Model):
+    """When a background job was made, handed to the broker, run, finished and goes away, and
+    why it failed: what every job of the worker's keeps."""
+
+    failure_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=now)
+    # Last handed to the broker: the sweep publishes again a job whose message was lost.
+    published_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # DONE and FAILED jobs (and their files) are deleted by the sweep from then on.
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+
+class ExportJob(JobTimes):
     class Status(models.TextChoices):
         QUEUED = "QUEUED", "Queued"
         RUNNING = "RUNNING", "Running"
@@ -43,20 +61,10 @@ class ExportJob(models.Model):
     row_count = models.PositiveIntegerField(null=True, blank=True)
     # The file's name in the default storage (exports/<id>-<attempt>.<ext>) once DONE.
     file_path = models.CharField(max_length=500, blank=True)
-    failure_reason = models.TextField(blank=True)
 
-    created_at = models.DateTimeField(default=now)
-    # Last handed to the broker: the sweep publishes again a job whose message was lost.
-    published_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    # DONE and FAILED jobs (and their files) are deleted by the sweep from then on.
-    expires_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
+    class Meta(JobTimes.Meta):
         verbose_name = "export"
         verbose_name_plural = "My exports"
-        ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="exports_job_user_created_idx"),
             models.Index(fields=["status", "started_at"], name="exports_job_status_idx"),
@@ -95,7 +103,7 @@ class ExportJob(models.Model):
         return f"exports/{self.pk}-{attempt}.{self.file_format}"
 
 
-class ImportJob(models.Model):
+class ImportJob(JobTimes):
     """An admin import too big for a request, written by the worker after its preview.
 
     The confirmed file waits in the default storage (``file_path``) until the run ends; the
@@ -134,19 +142,10 @@ class ImportJob(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     # "Line 7, column “email”: ..." as the preview words them (the first 50).
     problems = models.JSONField(default=list, blank=True)
-    failure_reason = models.TextField(blank=True)
 
-    created_at = models.DateTimeField(default=now)
-    published_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    # DONE and FAILED jobs are deleted by the sweep from then on.
-    expires_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
+    class Meta(JobTimes.Meta):
         verbose_name = "import"
         verbose_name_plural = "My imports"
-        ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="exports_imp_user_created_idx"),
             models.Index(fields=["status", "started_at"], name="exports_imp_status_idx"),
