@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -14,7 +16,6 @@ from django.utils import timezone
 from accounts.roles import SALES, SUPPORT
 from alerts.models import StaffAlert
 from core.emails import normalize_email
-from leads.models import ContactMessage, EarlyAccessRequest
 
 # The outbox's origin_label of the staff digests.
 DIGEST_ORIGIN = "alerts.digest"
@@ -72,41 +73,37 @@ class AlertLine:
     lead_link: str
 
 
-def _excerpt(text: str, length: int = MESSAGE_EXCERPT_LENGTH) -> str:
+def excerpt(text: str, length: int = MESSAGE_EXCERPT_LENGTH) -> str:
     text = " ".join(text.split())
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
+# What each alerted submission says and where it is, given by the app that stores them (leads
+# registers its contact messages and early-access requests from its ready()): alerts imports no
+# app above it. A source takes the alerts and returns {(kind, object_id): (link, detail)}.
+SubmissionDetails = Callable[[list[StaffAlert]], dict[tuple[str, Any], tuple[str, str]]]
+_submission_details: list[SubmissionDetails] = []
+
+
+def register_submission_details(source: SubmissionDetails) -> None:
+    if source not in _submission_details:
+        _submission_details.append(source)
+
+
 def alert_lines(alerts: list[StaffAlert]) -> list[AlertLine]:
-    """Describe ``alerts`` (their leads selected) with the submission each one points at.
-
-    Two queries whatever the number: the contact messages, then the early-access requests.
-    """
-
-    def ids(kind: str) -> list:
-        return [alert.object_id for alert in alerts if alert.kind == kind and alert.object_id]
-
-    messages = ContactMessage.objects.in_bulk(ids(StaffAlert.Kind.CONTACT_MESSAGE))
-    requests = EarlyAccessRequest.objects.in_bulk(ids(StaffAlert.Kind.EARLY_ACCESS))
+    """Describe ``alerts`` (their leads selected) with the submission each one points at: the
+    registered sources' queries (two for the leads: messages, then early-access requests)."""
+    details: dict[tuple[str, Any], tuple[str, str]] = {}
+    for source in _submission_details:
+        details.update(source(alerts))
     lines = []
     for alert in alerts:
         lead = alert.lead
         lead_link = admin_url("admin:leads_userslead_change", lead.pk)
-        link, detail = lead_link, ""
-        if alert.kind == StaffAlert.Kind.CONTACT_MESSAGE:
-            message = messages.get(alert.object_id)
-            if message is not None:
-                link = admin_url("admin:leads_contactmessage_change", message.pk)
-                subject = f"{message.subject}: " if message.subject else ""
-                detail = subject + _excerpt(message.message)
-        elif alert.kind == StaffAlert.Kind.EARLY_ACCESS:
-            request = requests.get(alert.object_id)
-            if request is not None:
-                link = admin_url("admin:leads_earlyaccessrequest_change", request.pk)
-                parts = [request.get_intent_level_display(), request.get_investment_range_display()]
-                detail = ", ".join([*parts, *([request.city] if request.city else [])])
+        if alert.kind == StaffAlert.Kind.NEW_LEAD:
+            link, detail = lead_link, f"via {lead.get_source_display()}"
         else:
-            detail = f"via {lead.get_source_display()}"
+            link, detail = details.get((alert.kind, alert.object_id), (lead_link, ""))
         lines.append(
             AlertLine(
                 kind=alert.get_kind_display(),
