@@ -25,8 +25,69 @@ def _when(value) -> str:
     return timezone.localtime(value).strftime("%d %b %Y %H:%M") if value else "–"
 
 
+class OwnJobsAdmin(admin.ModelAdmin):
+    """A staff member's own background jobs: any active staff member sees theirs (no model
+    permission: the rows are their own files), nobody adds or edits one here, and another
+    person's job is simply not found. Subclasses name the jobs (``jobs_of``), how one is deleted
+    (``delete_job``) and whether it may be now (``deletable``)."""
+
+    # Whether superusers also see everyone's jobs (imports: yes, to help; exports: their own).
+    superusers_see_all = False
+    actions = ["delete_selected"]
+    list_display_links = None
+
+    def jobs_of(self, user):
+        raise NotImplementedError
+
+    def delete_job(self, job) -> None:
+        raise NotImplementedError
+
+    def deletable(self, job) -> bool:
+        return True
+
+    def has_module_permission(self, request) -> bool:
+        return bool(request.user.is_active and request.user.is_staff)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request) and (
+            obj is None
+            or obj.user_id == request.user.pk
+            or (self.superusers_see_all and request.user.is_superuser)
+        )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.has_view_permission(request, obj) and (obj is None or self.deletable(obj))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return self.jobs_of(request.user)
+
+    def get_object(self, request, object_id, from_field=None):
+        try:
+            return self.get_queryset(request).get(pk=object_id)
+        except (self.model.DoesNotExist, ValidationError, ValueError):
+            return None
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another person's job is "not found", with no redirect telling the cases apart.
+        raise Http404(f"No {opts.verbose_name} with this id.")
+
+    def delete_model(self, request, obj):
+        self.delete_job(obj)
+
+    def delete_queryset(self, request, queryset):
+        for job in queryset:
+            if self.deletable(job):
+                self.delete_job(job)
+
+
 @admin.register(ExportJob)
-class ExportJobAdmin(admin.ModelAdmin):
+class ExportJobAdmin(OwnJobsAdmin):
     list_display = [
         "created",
         "what",
@@ -37,7 +98,6 @@ class ExportJobAdmin(admin.ModelAdmin):
         "expires",
     ]
     list_filter = ["status"]
-    list_display_links = None
     fields = [
         "what",
         "filters",
@@ -52,47 +112,12 @@ class ExportJobAdmin(admin.ModelAdmin):
         "expires_at",
     ]
     readonly_fields = fields
-    actions = ["delete_selected"]
 
-    # Any active staff member sees their own exports (and only those): no model permission,
-    # since the rows are their own files; superusers see only theirs too.
+    def jobs_of(self, user):
+        return export_jobs_of(user)
 
-    def has_module_permission(self, request) -> bool:
-        return bool(request.user.is_active and request.user.is_staff)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self.has_module_permission(request) and (
-            obj is None or obj.user_id == request.user.pk
-        )
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return self.has_view_permission(request, obj)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_queryset(self, request):
-        return export_jobs_of(request.user)
-
-    def get_object(self, request, object_id, from_field=None):
-        try:
-            return self.get_queryset(request).get(pk=object_id)
-        except (ExportJob.DoesNotExist, ValidationError, ValueError):
-            return None
-
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        # Another person's export is "not found", with no redirect telling the cases apart.
-        raise Http404("No export with this id.")
-
-    def delete_model(self, request, obj):
-        export_job_delete(obj)
-
-    def delete_queryset(self, request, queryset):
-        for job in queryset:
-            export_job_delete(job)
+    def delete_job(self, job) -> None:
+        export_job_delete(job)
 
     def get_urls(self):
         return [
@@ -158,14 +183,13 @@ class ExportJobAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(OwnJobsAdmin):
     """ "My imports": a background import's progress and result, refreshed by the page itself
     (admin_workspace/import_progress.js reloads it while the import runs). Its uploader sees
     it, and superusers; anyone else gets a 404."""
 
     list_display = ["created", "file_name", "what", "status", "progress", "result", "expires"]
     list_filter = ["status"]
-    list_display_links = None
     fields = [
         "what",
         "file_name",
@@ -179,7 +203,6 @@ class ImportJobAdmin(admin.ModelAdmin):
         "expires_at",
     ]
     readonly_fields = fields
-    actions = ["delete_selected"]
 
     class Media:
         css = {"all": ["admin_workspace/import.css"]}
@@ -190,45 +213,17 @@ class ImportJobAdmin(admin.ModelAdmin):
         columns = list(super().get_list_display(request))
         return [*columns[:2], "user", *columns[2:]] if request.user.is_superuser else columns
 
-    def has_module_permission(self, request) -> bool:
-        return bool(request.user.is_active and request.user.is_staff)
+    superusers_see_all = True
 
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self.has_module_permission(request) and (
-            obj is None or obj.user_id == request.user.pk or request.user.is_superuser
-        )
+    def jobs_of(self, user):
+        return import_jobs_of(user)
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def delete_job(self, job) -> None:
+        import_job_delete(job)
+
+    def deletable(self, job) -> bool:
         # A running import is not deleted from here (the sweep or an erasure may).
-        return self.has_view_permission(request, obj) and (
-            obj is None or obj.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING)
-        )
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_queryset(self, request):
-        return import_jobs_of(request.user)
-
-    def get_object(self, request, object_id, from_field=None):
-        try:
-            return self.get_queryset(request).get(pk=object_id)
-        except (ImportJob.DoesNotExist, ValidationError, ValueError):
-            return None
-
-    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
-        raise Http404("No import with this id.")
-
-    def delete_model(self, request, obj):
-        import_job_delete(obj)
-
-    def delete_queryset(self, request, queryset):
-        for job in queryset:
-            if job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING):
-                import_job_delete(job)
+        return job.status not in (ImportStatus.QUEUED, ImportStatus.RUNNING)
 
     @admin.display(description="started", ordering="created_at")
     def created(self, job: ImportJob) -> str:
