@@ -38,16 +38,21 @@ from django.contrib import admin
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timezone import now
 
-from core.background import task_publish
 from exports.models import ImportJob
-from exports.services import delete_files, retention, stuck_after
+from exports.services import (
+    delete_files,
+    job_publish,
+    jobs_publish_waiting,
+    retention,
+    stuck_after,
+)
 from outbox.services import email_enqueue
 
 logger = logging.getLogger("exports")
@@ -57,7 +62,6 @@ Status = ImportJob.Status
 BATCH_ROWS = 500
 # Problems kept on a failed job (the preview shows them all).
 MAX_PROBLEMS = 50
-PUBLISH_GRACE = timedelta(minutes=1)
 EXPIRE_BATCH = 500
 # A file under imports/ that no job names is deleted once it is this old.
 ORPHAN_AGE = timedelta(days=1)
@@ -106,14 +110,8 @@ def import_job_create(
 
 
 def publish(job_id: UUID | str) -> bool:
-    """Hand one job to the worker; a broker outage is logged and left to the sweep."""
-    try:
-        task_publish("exports.import", str(job_id))
-    except Exception as exc:
-        logger.warning("imports: broker unreachable, job %s waits for the sweep: %s", job_id, exc)
-        return False
-    ImportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(published_at=now())
-    return True
+    """Hand one import job to the worker."""
+    return job_publish(ImportJob, "exports.import", job_id)
 
 
 def import_job_claim(job_id: UUID | str) -> bool:
@@ -360,18 +358,8 @@ def import_jobs_fail_stuck(*, at=None) -> int:
 
 
 def import_jobs_publish_waiting(*, at=None) -> int:
-    moment = at or now()
-    waiting = ImportJob.objects.filter(
-        Q(published_at__isnull=True) | Q(published_at__lt=moment - stuck_after()),
-        status=Status.QUEUED,
-        created_at__lt=moment - PUBLISH_GRACE,
-    ).values_list("pk", flat=True)
-    published = 0
-    for job_id in list(waiting):
-        if not publish(job_id):
-            break
-        published += 1
-    return published
+    """Publish the import jobs whose message never reached the worker. Return how many."""
+    return jobs_publish_waiting(ImportJob, publish, at=at)
 
 
 def import_orphan_files_delete(*, at=None) -> int:

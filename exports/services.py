@@ -77,15 +77,21 @@ def export_job_create(
     return job
 
 
-def publish(job_id: UUID | str) -> bool:
-    """Hand one job to the worker; a broker outage is logged and left to the sweep."""
+def job_publish(model, task_name: str, job_id: UUID | str) -> bool:
+    """Hand one job (an ExportJob or ImportJob) to the worker's task ``task_name``; a broker
+    outage is logged and left to the sweep (the job stays QUEUED, unpublished)."""
     try:
-        task_publish("exports.run", str(job_id))
-    except Exception as exc:  # the broker is down: the job stays QUEUED, unpublished
+        task_publish(task_name, str(job_id))
+    except Exception as exc:
         logger.warning("exports: broker unreachable, job %s waits for the sweep: %s", job_id, exc)
         return False
-    ExportJob.objects.filter(pk=job_id, status=Status.QUEUED).update(published_at=now())
+    model.objects.filter(pk=job_id, status=model.Status.QUEUED).update(published_at=now())
     return True
+
+
+def publish(job_id: UUID | str) -> bool:
+    """Hand one export job to the worker."""
+    return job_publish(ExportJob, "exports.run", job_id)
 
 
 def export_job_claim(job_id: UUID | str, *, redelivered: bool = False) -> int | None:
@@ -265,21 +271,26 @@ def export_jobs_release_stuck(*, at=None) -> tuple[int, int]:
     return len(requeued_ids), failed
 
 
-def export_jobs_publish_waiting(*, at=None) -> int:
-    """Publish QUEUED jobs never handed to the broker (it was down), or handed long enough ago
-    that their message must be lost. Return how many."""
+def jobs_publish_waiting(model, publish_one, *, at=None) -> int:
+    """Publish ``model``'s QUEUED jobs never handed to the broker (it was down), or handed long
+    enough ago that their message must be lost, with ``publish_one``. Return how many."""
     moment = at or now()
-    waiting = ExportJob.objects.filter(
+    waiting = model.objects.filter(
         Q(published_at__isnull=True) | Q(published_at__lt=moment - stuck_after()),
-        status=Status.QUEUED,
+        status=model.Status.QUEUED,
         created_at__lt=moment - PUBLISH_GRACE,
     ).values_list("pk", flat=True)
     published = 0
     for job_id in list(waiting):
-        if not publish(job_id):
+        if not publish_one(job_id):
             break
         published += 1
     return published
+
+
+def export_jobs_publish_waiting(*, at=None) -> int:
+    """Publish the export jobs whose message never reached the worker. Return how many."""
+    return jobs_publish_waiting(ExportJob, publish, at=at)
 
 
 def export_orphan_files_delete() -> int:
