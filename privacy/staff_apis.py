@@ -10,13 +10,8 @@ from rest_framework.response import Response
 
 from core.staff_api import StaffApiMixin
 from crm.models import Contact
+from privacy.serializers import MergeInputSerializer
 from privacy.services import contacts_merge
-
-
-class MergeInputSerializer(serializers.Serializer):
-    duplicates = serializers.ListField(child=serializers.UUIDField(), allow_empty=False)
-    fields = serializers.DictField(child=serializers.UUIDField(), required=False, default=dict)
-    dry_run = serializers.BooleanField(required=False, default=False)
 
 
 class ContactMergeView(StaffApiMixin, generics.GenericAPIView):
