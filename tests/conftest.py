@@ -72,6 +72,39 @@ def chromium():
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+@pytest.fixture
+def csp_pages(chromium):
+    """``csp_pages(width, height)`` opens a Chromium page of that size (1280x720 without one)
+    that records every Content-Security-Policy violation in ``page.csp_violations``."""
+    pages = []
+
+    def open_page(width: int = 1280, height: int = 720):
+        page = chromium.new_page(viewport={"width": width, "height": height})
+        page.set_default_timeout(20_000)
+        violations: list[str] = []
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        # Also catch violations the console might not show (e.g. blocked styles).
+        page.add_init_script(
+            "document.addEventListener('securitypolicyviolation', function (e) {"
+            " console.error('Content Security Policy violation: ' + e.violatedDirective"
+            " + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber); });"
+        )
+        page.csp_violations = violations
+        pages.append(page)
+        return page
+
+    yield open_page
+    for page in pages:
+        page.close()
+
+
 @pytest.fixture(scope="module")
 def release_pooled_connections():
     """Close what a live server left in the pool, so that the test database can be dropped."""

@@ -62,24 +62,8 @@ def test_templates_hold_no_inline_script_or_style():
 
 
 @pytest.fixture
-def browser_page(chromium):
-    page = chromium.new_page()
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            violations.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    # Also catch violations the console might not show (e.g. blocked styles).
-    page.add_init_script(
-        "document.addEventListener('securitypolicyviolation', function (e) {"
-        " console.error('Content Security Policy violation: ' + e.violatedDirective"
-        " + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber); });"
-    )
-    page.csp_violations = violations
-    yield page
-    page.close()
+def browser_page(csp_pages):
+    return csp_pages()
 
 
 def visit(page, url: str) -> None:

@@ -19,32 +19,8 @@ pytestmark = pytest.mark.usefixtures("release_pooled_connections")
 
 
 @pytest.fixture
-def browser(chromium):
-    pages = []
-
-    def open_page(width: int, height: int):
-        page = chromium.new_page(viewport={"width": width, "height": height})
-        page.set_default_timeout(20_000)
-        violations: list[str] = []
-        page.on(
-            "console",
-            lambda message: (
-                violations.append(message.text)
-                if "Content Security Policy" in message.text
-                else None
-            ),
-        )
-        page.add_init_script(
-            "document.addEventListener('securitypolicyviolation', function (e) {"
-            " console.error('Content Security Policy violation: ' + e.violatedDirective); });"
-        )
-        page.csp_violations = violations
-        pages.append(page)
-        return page
-
-    yield open_page
-    for page in pages:
-        page.close()
+def browser(csp_pages):
+    return csp_pages
 
 
 def _sign_in(page, live_server) -> None:

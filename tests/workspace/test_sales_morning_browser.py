@@ -74,32 +74,8 @@ def _morning(priya):
 
 
 @pytest.fixture
-def page_at(chromium, live_server):
-    pages = []
-
-    def open_page(width: int, height: int):
-        page = chromium.new_page(viewport={"width": width, "height": height})
-        page.set_default_timeout(20_000)
-        violations: list[str] = []
-        page.on(
-            "console",
-            lambda message: (
-                violations.append(message.text)
-                if "Content Security Policy" in message.text
-                else None
-            ),
-        )
-        page.add_init_script(
-            "document.addEventListener('securitypolicyviolation', function (e) {"
-            " console.error('Content Security Policy violation: ' + e.violatedDirective); });"
-        )
-        page.csp_violations = violations
-        pages.append(page)
-        return page
-
-    yield open_page
-    for page in pages:
-        page.close()
+def page_at(csp_pages, live_server):
+    return csp_pages
 
 
 def _box(locator) -> dict:
