@@ -49,6 +49,7 @@ from exports.models import ImportJob
 from exports.services import (
     delete_files,
     job_publish,
+    jobs_erase,
     jobs_publish_waiting,
     retention,
     stuck_after,
@@ -385,20 +386,9 @@ def import_orphan_files_delete(*, at=None) -> int:
 
 
 def import_jobs_erase(*, created_before) -> int:
-    """Delete every import job created before ``created_before`` and, once the caller's
-    transaction commits, its file: an erasure (privacy) cannot tell which files hold the
-    person. A run still going finds its job gone and stops at its next batch. Return how
-    many jobs."""
-    jobs = list(
-        ImportJob.objects.filter(created_at__lt=created_before).values_list("pk", "file_path")
-    )
-    if not jobs:
-        return 0
-    ImportJob.objects.filter(pk__in=[pk for pk, _ in jobs]).delete()
-    paths = [path for _, path in jobs if path]
-    if paths:
-        transaction.on_commit(lambda: delete_files(paths))
-    return len(jobs)
+    """Delete the import jobs made before an erasure, and their files (``jobs_erase``); a run
+    still going stops at its next batch."""
+    return jobs_erase(ImportJob, created_before=created_before)
 
 
 def when(value) -> str:

@@ -329,18 +329,22 @@ def _is_uuid(text: str) -> bool:
     return True
 
 
-def export_jobs_erase(*, created_before) -> int:
-    """Delete every export job created before ``created_before`` and, once the caller's
+def jobs_erase(model, *, created_before) -> int:
+    """Delete every job of ``model`` created before ``created_before`` and, once the caller's
     transaction commits, its file: an erasure (privacy) cannot tell which files hold the
-    person, so none made before it is kept. A run still writing one finds its job gone and
-    deletes its own file. Return how many jobs."""
-    jobs = list(
-        ExportJob.objects.filter(created_at__lt=created_before).values_list("pk", "file_path")
-    )
+    person, so none made before it is kept. A run still going finds its job gone and stops.
+    Return how many jobs."""
+    jobs = list(model.objects.filter(created_at__lt=created_before).values_list("pk", "file_path"))
     if not jobs:
         return 0
-    ExportJob.objects.filter(pk__in=[pk for pk, _ in jobs]).delete()
+    model.objects.filter(pk__in=[pk for pk, _ in jobs]).delete()
     paths = [path for _, path in jobs if path]
     if paths:
         transaction.on_commit(lambda: delete_files(paths))
     return len(jobs)
+
+
+def export_jobs_erase(*, created_before) -> int:
+    """Delete the export jobs made before an erasure, and their files (``jobs_erase``); a run
+    still writing one deletes its own file."""
+    return jobs_erase(ExportJob, created_before=created_before)
