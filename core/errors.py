@@ -72,12 +72,18 @@ def is_api_request(request: HttpRequest) -> bool:
 
 
 def json_error(
-    status: int, *, detail: str | None = None, headers: dict | None = None
+    status: int,
+    *,
+    detail: str | None = None,
+    code: str | None = None,
+    headers: dict | None = None,
 ) -> JsonResponse:
     """Return the JSON error answer for ``status``: ``{"detail": ..., "code": ...}``."""
-    code, default_detail = MESSAGES.get(status, ("error", "Request failed."))
+    default_code, default_detail = MESSAGES.get(status, ("error", "Request failed."))
     return JsonResponse(
-        {"detail": detail or default_detail, "code": code}, status=status, headers=headers
+        {"detail": detail or default_detail, "code": code or default_code},
+        status=status,
+        headers=headers,
     )
 
 

@@ -6,8 +6,11 @@
   refuses both, so they would be 500s on save), and ``validate_safe_strings`` is the Django
   validator of the same rule.
 
-Used by the staff API's and public endpoints' JSON parser (core/parsers.py), the contacts'
-custom fields (crm/custom_fields.py, crm/widgets.py) and the admin's JSON form fields.
+- ``body_load`` reads a request body with all of these rules and a size limit; the staff API's
+  parser (core/parsers.py) and the public lead endpoints (leads/apis.py) both read with it.
+
+Also used by the contacts' custom fields (crm/custom_fields.py, crm/widgets.py) and the admin's
+JSON form fields.
 """
 
 import json
@@ -57,6 +60,44 @@ def loads(text: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
 def _refuse_constant(name: str):
     # NaN and Infinity are not JSON (Python's parser accepts them; PostgreSQL's jsonb does not).
     raise ValueError(f"{name} is not valid JSON")
+
+
+class BodyNotJSON(ValueError):
+    """A request body this project does not read: empty, too large, not JSON or too deep.
+    The message is the answer's ``detail``."""
+
+
+class UnsafeStrings(ValueError):
+    """A JSON body with a NUL byte or a lone surrogate: ``errors`` is the answer, one message
+    under the field that holds it (``non_field_errors`` when no field name can say where)."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def body_load(stream, *, limit: int | None, encoding: str) -> Any:
+    """Read and parse a JSON request body from ``stream`` (``None``: there is none).
+
+    Raise BodyNotJSON or UnsafeStrings; anything returned is safe to validate.
+    """
+    if stream is None:
+        raise BodyNotJSON("JSON parse error - the body is empty.")
+    body = stream.read() if limit is None else stream.read(limit + 1)
+    if limit is not None and len(body) > limit:
+        raise BodyNotJSON(f"The body is larger than {limit} bytes.")
+    try:
+        data = loads(body.decode(encoding))
+    except (UnicodeDecodeError, ValueError) as exc:  # JSONTooDeep included
+        raise BodyNotJSON(f"JSON parse error - {exc}") from None
+    path = unsafe_string_path(data)
+    if path is not None:
+        field = str(path[0]) if path and isinstance(data, dict) else "non_field_errors"
+        if has_unsafe_characters(field):
+            field = "non_field_errors"
+        where = path_label(path)
+        raise UnsafeStrings({field: [f"{UNSAFE_MESSAGE} ({where})" if where else UNSAFE_MESSAGE]})
+    return data
 
 
 def has_unsafe_characters(text: str) -> bool:

@@ -9,15 +9,15 @@ legacy enum values and gets the answers that front-end reads.
 import math
 
 from django import forms
-from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers, status
-from rest_framework.exceptions import Throttled
-from rest_framework.permissions import AllowAny
-from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.views import APIView
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 
-from core.parsers import SafeJSONParser
+from core import json_safety
+from core.errors import json_error
 from leads import services
 from leads.forms import (
     HONEYPOT_FIELD,
@@ -44,9 +44,12 @@ RECEIVED = {"status": "received"}
 # The live front-end's early-access answers (it needs "success": true, and shows "error").
 CLIENT_ACCEPTED = {"success": True}
 
+JSON_MEDIA_TYPE = "application/json"
+
 
 def first_error(detail) -> str:
-    """Return one readable sentence from DRF's error detail, e.g. "email: Enter a valid ..."."""
+    """Return one readable sentence from error messages per field, e.g. "email: Enter a
+    valid ..."."""
     if isinstance(detail, dict):
         field, errors = next(iter(detail.items()))
         message = first_error(errors)
@@ -56,21 +59,55 @@ def first_error(detail) -> str:
     return str(detail)
 
 
-class PublicFormApi(APIView):
+def field_errors(exc: ValidationError) -> dict[str, list[str]]:
+    """``{"field": ["message", ...]}``: the answer to a body that failed validation."""
+    if hasattr(exc, "error_dict"):
+        return exc.message_dict
+    return {"non_field_errors": exc.messages}
+
+
+def request_body(request: HttpRequest):
+    """The parsed JSON body, ``{}`` when there is none; raise UnsupportedMediaType for a body
+    that is not JSON, BodyNotJSON or UnsafeStrings for one that is unreadable.
+
+    The staff API's rules (``core.json_safety.body_load``); core.middleware refuses a body over
+    DATA_UPLOAD_MAX_MEMORY_SIZE before any view.
+    """
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length <= 0:
+        return {}
+    if request.content_type.lower() != JSON_MEDIA_TYPE:
+        raise UnsupportedMediaType(request.content_type)
+    return json_safety.body_load(
+        request,
+        limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        encoding=request.encoding or settings.DEFAULT_CHARSET,
+    )
+
+
+class UnsupportedMediaType(ValueError):
+    """The body is not ``application/json``; the message is its content type."""
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class PublicFormApi(View):
     """Base for the anonymous POST endpoints: JSON in, 201 out, rate limited per client.
 
+    Plain Django views, not DRF: they take one body and give one small answer, and DRF's
+    request wrapping, negotiation and rendering cost more per submission than the write
+    itself (issue 21). The answers keep DRF's shapes, which the live front-end and the tests
+    read: ``{"field": ["message"]}`` for a body that fails validation, ``{"detail": ...,
+    "code": ...}`` for the rest (400 unreadable JSON, 405, 415, 429 with Retry-After).
+
     The body is validated by the public forms' own fields (``leads.forms.json_clean``): one
-    rule set for the HTML pages and the JSON endpoints, and no serializer built per request.
-    The rate limit counts only POSTs whose body parsed, so a preflight, a wrong method or a
-    wrong content type never uses it up; it is checked here rather than by DRF's throttles,
-    which run before parsing and for every method.
+    rule set for the HTML pages and the JSON endpoints. The rate limit counts only POSTs whose
+    body parsed, so a preflight, a wrong method or a wrong content type never uses it up.
     """
 
-    # No authentication: these endpoints treat everyone as an anonymous visitor.
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    parser_classes = [SafeJSONParser]
-    throttle_classes: list = []
+    http_method_names = ["post", "options"]
     throttle_scope: str
     InputForm: type[forms.Form]
     # Only the page-session endpoint gives a new visitor an id; a submission only uses the
@@ -83,35 +120,52 @@ class PublicFormApi(APIView):
     def submit(self, data: dict, *, visitor_key: str) -> None:
         raise NotImplementedError
 
-    def accepted(self) -> Response:
-        return Response(RECEIVED, status=status.HTTP_201_CREATED)
+    def accepted(self) -> HttpResponse:
+        return JsonResponse(RECEIVED, status=201)
 
-    def refused(self, exc: serializers.ValidationError) -> Response:
-        raise exc
+    def refused(self, errors: dict[str, list[str]]) -> HttpResponse:
+        return JsonResponse(errors, status=400)
 
-    def throttled(self, wait: float) -> Response:
-        raise Throttled(wait=wait)
+    def throttled(self, wait: float) -> HttpResponse:
+        seconds = math.ceil(wait)
+        unit = "second" if seconds == 1 else "seconds"
+        return json_error(
+            429,
+            detail=f"Request was throttled. Expected available in {seconds} {unit}.",
+            headers={"Retry-After": str(seconds)},
+        )
 
-    def post(self, request: Request) -> Response:
-        body = request.data  # parse first: a 400 or 415 body does not count against the limit
+    def http_method_not_allowed(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return json_error(
+            405,
+            detail=f'Method "{request.method}" not allowed.',
+            headers={"Allow": ", ".join(self._allowed_methods())},
+        )
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        try:  # parse first: a 400 or 415 body does not count against the limit
+            body = request_body(request)
+        except UnsupportedMediaType as exc:
+            return json_error(415, detail=f'Unsupported media type "{exc}" in request.')
+        except json_safety.BodyNotJSON as exc:
+            return json_error(400, detail=str(exc), code="parse_error")
+        except json_safety.UnsafeStrings as exc:
+            return JsonResponse(exc.errors, status=400)
         form_class = self.input_form_class(body)
         limit = rate_limit_check(request, scope=self.throttle_scope)
         if not limit.allowed:
             return self.throttled(limit.wait)
         try:
-            try:
-                data = json_clean(form_class, body)
-                if data.pop(HONEYPOT_FIELD, ""):
-                    return self.accepted()
-                if self.mints_visitor:
-                    visitor_key = visitor_key_for(request)
-                else:
-                    visitor_key = visitor_key_from_request(request)
-                self.submit(data, visitor_key=visitor_key)
-            except DjangoValidationError as exc:
-                raise serializers.ValidationError(exc.message_dict) from exc
-        except serializers.ValidationError as exc:
-            return self.refused(exc)
+            data = json_clean(form_class, body)
+            if data.pop(HONEYPOT_FIELD, ""):
+                return self.accepted()
+            if self.mints_visitor:
+                visitor_key = visitor_key_for(request)
+            else:
+                visitor_key = visitor_key_from_request(request)
+            self.submit(data, visitor_key=visitor_key)
+        except ValidationError as exc:
+            return self.refused(field_errors(exc))
         response = self.accepted()
         if self.mints_visitor:
             remember_visitor(request, response)
@@ -153,29 +207,26 @@ class EarlyAccessRequestApi(PublicFormApi):
         self.client_body = self.is_client_body(body)
         return EarlyAccessClientForm if self.client_body else self.InputForm
 
-    def accepted(self) -> Response:
+    def accepted(self) -> HttpResponse:
         if self.client_body:
-            return Response(CLIENT_ACCEPTED, status=status.HTTP_201_CREATED)
+            return JsonResponse(CLIENT_ACCEPTED, status=201)
         return super().accepted()
 
-    def refused(self, exc: serializers.ValidationError) -> Response:
+    def refused(self, errors: dict[str, list[str]]) -> HttpResponse:
         if not self.client_body:
-            raise exc
-        return Response(
-            {"success": False, "error": first_error(exc.detail)},
-            status=status.HTTP_400_BAD_REQUEST,
-        )
+            return super().refused(errors)
+        return JsonResponse({"success": False, "error": first_error(errors)}, status=400)
 
-    def throttled(self, wait: float) -> Response:
+    def throttled(self, wait: float) -> HttpResponse:
         if not self.client_body:
             return super().throttled(wait)
         seconds = max(1, math.ceil(wait))
-        return Response(
+        return JsonResponse(
             {
                 "success": False,
                 "error": f"Too many requests. Please try again in {seconds} seconds.",
             },
-            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            status=429,
             headers={"Retry-After": str(seconds)},
         )
 
