@@ -32,7 +32,7 @@ from alerts.selectors import DIGEST_ORIGIN, admin_url, alert_lines, staff_alert_
 from core.db.statement import Sql, WriteStatement
 from core.emails import normalize_email
 from outbox.models import OutboxEmail
-from outbox.services import email_enqueue, email_row
+from outbox.services import email_enqueue, email_values
 
 logger = logging.getLogger("alerts")
 
@@ -62,9 +62,10 @@ def staff_alert_insert(
 ) -> str:
     """Add the row ``staff_alert_create`` writes to a one-statement write: its lead is the one
     part ``lead`` returned, ``new_lead`` (and ``only_if``, when given) SQL over that part."""
-    return statement.insert(
+    return statement.insert_row(
         "staff_alert",
-        StaffAlert(kind=kind, object_id=object_id),
+        StaffAlert,
+        {"kind": kind, "object_id": object_id},
         expressions={"lead_id": (f"{lead}.id", []), "new_lead": new_lead},
         source=lead,
         where=only_if,
@@ -223,22 +224,26 @@ def visitor_auto_reply_insert(statement: WriteStatement, *, email: str, kind: st
     quote = statement.quote
     at = timezone.now()
     to = normalize_email(email)
-    claim = statement.insert(
+    claim = statement.insert_row(
         "auto_reply_claim",
-        VisitorAutoReply(to=to, day=timezone.localdate(at), kind=kind, created_at=at),
+        VisitorAutoReply,
+        {"to": to, "day": timezone.localdate(at), "kind": kind, "created_at": at},
         on_conflict=f"ON CONFLICT ({quote('to')}, {quote('day')}) DO NOTHING",
         returning=quote("id"),
     )
     email_text = auto_reply_text(kind)
-    return statement.insert(
+    values = email_values(
+        to=to,
+        subject=email_text.subject,
+        body=email_text.body,
+        html_body=email_text.html_body,
+        origin_label=AUTO_REPLY_ORIGIN,
+    )
+    del values["origin_id"]  # the claim's id, from its RETURNING
+    return statement.insert_row(
         "auto_reply_email",
-        email_row(
-            to=to,
-            subject=email_text.subject,
-            body=email_text.body,
-            html_body=email_text.html_body,
-            origin_label=AUTO_REPLY_ORIGIN,
-        ),
+        OutboxEmail,
+        values,
         expressions={"origin_id": (f"{claim}.{quote('id')}::text", [])},
         source=claim,
         returning=quote("id"),

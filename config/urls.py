@@ -8,6 +8,9 @@ from core.staff_api import StaffApiDocsView
 from core.views import api_not_found, favicon, home
 
 urlpatterns = [
+    # First: the public forms and their JSON endpoints, the busiest addresses (Django tries
+    # the patterns in order, so each one checked before them costs every submission).
+    path("", include("leads.urls")),
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     # The email provider's delivery webhooks (django-anymail), e.g. /anymail/postmark/tracking/.
@@ -19,7 +22,6 @@ urlpatterns = [
     # Staff sign in at the admin; Django's default login addresses lead there too.
     path("accounts/login/", RedirectView.as_view(pattern_name="admin:login", query_string=True)),
     path("accounts/profile/", RedirectView.as_view(pattern_name="admin:index")),
-    path("", include("leads.urls")),
     path("", include("privacy.urls")),
     # Staff REST API (core/staff_api.py) and its OpenAPI schema and docs.
     path("api/crm/", include("privacy.staff_api_urls")),

@@ -17,6 +17,9 @@ Over 400 lines on purpose: every write of lead capture in one place, each one-st
 submission (PostgreSQL) beside its multi-statement twin (SQLite).
 """
 
+import uuid
+from typing import NamedTuple
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, router, transaction
@@ -29,7 +32,7 @@ from alerts.services import (
     visitor_auto_reply_enqueue,
     visitor_auto_reply_insert,
 )
-from core.db.statement import WriteStatement
+from core.db.statement import WriteStatement, value_prepare
 from crm.models import Contact
 from crm.services.contacts import contact_create
 from leads import events
@@ -102,26 +105,39 @@ def lead_email_clean(email: str) -> str:
     return email
 
 
+class _Candidate(NamedTuple):
+    """The lead row a submission would insert: its new id and normalized email."""
+
+    pk: uuid.UUID
+    email: str
+
+
+# The upsert's columns, as the model's fields (their values are prepared as Django's INSERT
+# prepares them).
+_LEAD_UPSERT_MODEL_FIELDS = [UsersLead._meta.get_field(field) for field in _LEAD_UPSERT_FIELDS]
+
+
 def _lead_candidate(
     *, email: str, source: str, name: str, phone: str
-) -> tuple[UsersLead, str, list]:
+) -> tuple[_Candidate, str, list]:
     """Return the row a submission would insert, the database it goes to, and the upsert's
     parameters for it."""
     now = timezone.now()
-    candidate = UsersLead(
-        email=lead_email_clean(email),
-        name=name.strip(),
-        phone=phone.strip(),
-        source=source,
-        first_seen_at=now,
-        last_seen_at=now,
-        environment=current_environment(),
-    )
+    candidate = _Candidate(pk=uuid.uuid4(), email=lead_email_clean(email))
+    row = {
+        "id": candidate.pk,
+        "email": candidate.email,
+        "phone": phone.strip(),
+        "name": name.strip(),
+        "source": source,
+        "first_seen_at": now,
+        "last_seen_at": now,
+        "environment": current_environment(),
+    }
     using = router.db_for_write(UsersLead)
     connection = connections[using]
     params = [
-        UsersLead._meta.get_field(field).get_db_prep_save(getattr(candidate, field), connection)
-        for field in _LEAD_UPSERT_FIELDS
+        value_prepare(field, row[field.attname], connection) for field in _LEAD_UPSERT_MODEL_FIELDS
     ]
     return candidate, using, params
 
@@ -165,7 +181,7 @@ class _Submission:
     service adds, reading the lead from it; ``new_lead`` is SQL telling whether the upsert
     inserted our row (its id is the one we generated)."""
 
-    def __init__(self, *, candidate: UsersLead, using: str, params: list):
+    def __init__(self, *, candidate: _Candidate, using: str, params: list):
         self.candidate = candidate
         self.using = using
         self.statement = WriteStatement(using)
@@ -187,9 +203,10 @@ class _Submission:
         payloads = [
             field.get_db_prep_save(metadata_for(created), connection) for created in (True, False)
         ]
-        self.statement.insert(
+        self.statement.insert_row(
             "event",
-            LeadEvent(event_type=event_type),
+            LeadEvent,
+            {"event_type": event_type},
             expressions={
                 "lead_id": (f"{self.lead}.id", []),
                 "metadata": (

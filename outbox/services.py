@@ -59,7 +59,7 @@ def email_enqueue(
     return email
 
 
-def email_row(
+def email_values(
     *,
     to: str,
     subject: str,
@@ -68,17 +68,23 @@ def email_row(
     origin_label: str = "",
     origin_id: str | int | None = None,
     dedup_key: str | None = None,
-) -> OutboxEmail:
-    """The unsaved row ``email_enqueue`` writes (also written inside one-statement writes)."""
-    return OutboxEmail(
-        to=to,
-        subject=subject[:255],
-        body=body,
-        html_body=html_body,
-        origin_label=origin_label,
-        origin_id=None if origin_id is None else str(origin_id),
-        dedup_key=dedup_key,
-    )
+) -> dict:
+    """The values of the row ``email_enqueue`` writes, by attname (the rest are the model's
+    defaults); one-statement writes insert them (``WriteStatement.insert_row``)."""
+    return {
+        "to": to,
+        "subject": subject[:255],
+        "body": body,
+        "html_body": html_body,
+        "origin_label": origin_label,
+        "origin_id": None if origin_id is None else str(origin_id),
+        "dedup_key": dedup_key,
+    }
+
+
+def email_row(**values) -> OutboxEmail:
+    """The unsaved row ``email_enqueue`` writes; takes ``email_values``' arguments."""
+    return OutboxEmail(**email_values(**values))
 
 
 def email_publish_on_commit(email_id: int, *, using: str | None = None) -> None:
