@@ -1,18 +1,27 @@
-"""Two app hosts behind HAProxy: load with faults while one host stops and starts, then state
-that must hold across hosts (a staff session, a rate limit, a sign-in lockout).
+"""Two app hosts behind HAProxy, each with its Celery worker: load with faults while one host
+(gunicorn and worker) stops and starts, then every email sent exactly once, and state that
+must hold across hosts (a staff session, a rate limit, a sign-in lockout).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/h6 .venv/bin/python bench/two_hosts.py \\
-        [--ports 18540,18541,18542] [--redis-url redis://127.0.0.1:6379/10] [--duration 20]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/h6 \\
+    CELERY_BROKER_URL=amqp://guest:guest@127.0.0.1:5672/<vhost> .venv/bin/python bench/two_hosts.py \\
+        [--ports 18540,18541,18542] [--smtp-port 18543] [--redis-url redis://127.0.0.1:6379/10] \\
+        [--duration 20]
 
-The database in DATABASE_URL is migrated and used as it is (give it a scratch one). Two
-gunicorns (config/gunicorn.py, production settings, 2 workers x 2 threads each) serve it on
-the second and third port, sharing Redis as their cache; Debian's haproxy (``apt-get install
-haproxy``) balances them on the first port, checking ``/healthz`` and sending a request whose
-host refused it to the other host. bench/load.py --faults runs through HAProxy; 30 % into the
-run host 1 gets SIGTERM (gunicorn finishes what it has in hand), and at 60 % it starts again.
-Then, one host each side: a staff member signed in on host 1 is signed in on host 2; a client
-that used up its rate limit on host 1 is refused on host 2; a username locked out on host 1 is
-locked out on host 2. Every process is this script's own, stopped by pid; exit 1 on a failure.
+The database in DATABASE_URL is migrated and used as it is (give it a scratch one); the
+broker's queue is purged first (give it a vhost of its own). Two gunicorns
+(config/gunicorn.py, production settings, 2 workers x 2 threads each) serve it on the second
+and third port, sharing Redis as their cache; Debian's haproxy (``apt-get install haproxy``)
+balances them on the first port, checking ``/healthz`` and sending a request whose host refused
+it to the other host. Beside each gunicorn runs a Celery worker (``make worker``), and one
+scheduler (``make scheduler``, the outbox swept every 5 s) runs for the whole deployment; the
+emails go to a local SMTP server (aiosmtpd) on ``--smtp-port``. bench/load.py --faults runs
+through HAProxy; 30 % into the run host 1 (its gunicorn and its worker) gets SIGTERM (each
+finishes what it has in hand), and at 60 % it starts again. Then, one host each side: a staff
+member signed in on host 1 is signed in on host 2; a client that used up its rate limit on host
+1 is refused on host 2; a username locked out on host 1 is locked out on host 2. Last, every
+email the run wrote (the visitors' confirmations) reaches the SMTP server exactly once (counted
+by the ``X-Outbox-Id`` header), none is left pending or failed. Every process is this script's
+own, stopped by pid; exit 1 on a failure.
 """
 
 from __future__ import annotations
@@ -30,7 +39,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
+from email.parser import BytesHeaderParser
 from pathlib import Path
+
+import psycopg
+from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -53,6 +67,9 @@ defaults
     timeout server 30s
     timeout check 5s
     retries 3
+    # A new server connection per request: a host stopping closes its idle keep-alive
+    # connections, and a request sent on one just as it closed came back as a 502.
+    option http-server-close
     option redispatch
     retry-on conn-failure empty-response response-timeout
 frontend app
@@ -102,6 +119,78 @@ class Host:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+
+
+class Worker:
+    """A Celery worker (or, with ``beat``, the one scheduler) in its own process group."""
+
+    def __init__(self, name: str, env: dict[str, str], log: Path, *, beat: Path | None = None):
+        self.name, self.env, self.log, self.beat = name, env, log, beat
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        if self.beat is not None:
+            command = ["beat", f"--schedule={self.beat}"]
+        else:
+            command = ["worker", "--pool=solo", "--without-gossip", "--without-mingle"]
+            command.append(f"--hostname={self.name}@%h")
+        self.process = subprocess.Popen(
+            [str(PYTHON), "-m", "celery", "-A", "config", *command, "--loglevel=WARNING"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("a"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)  # warm shutdown: the task in hand ends
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+class SmtpSink:
+    """Counts what reaches the SMTP server, per outbox row (the X-Outbox-Id header)."""
+
+    def __init__(self):
+        self.received: Counter[str] = Counter()
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 - aiosmtpd's name
+        headers = BytesHeaderParser().parsebytes(envelope.original_content or envelope.content)
+        self.received[headers.get("X-Outbox-Id", "")] += 1
+        return "250 OK"
+
+
+def emails_checks(
+    database_url: str, first_id: int, sink: SmtpSink, wait: float
+) -> list[tuple[str, bool]]:
+    """Wait up to ``wait`` seconds for the run's emails to leave; then each left once."""
+    query = "SELECT id, status FROM outbox_outboxemail WHERE id > %s"
+    deadline = time.monotonic() + wait
+    while True:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            rows = dict(conn.execute(query, [first_id]).fetchall())
+        waiting = [pk for pk, status in rows.items() if status in ("PENDING", "SENDING")]
+        if not waiting or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    sent = {str(pk) for pk, status in rows.items() if status == "SENT"}
+    received = {pk: n for pk, n in sink.received.items() if pk.isdigit() and int(pk) > first_id}
+    twice = sorted(pk for pk, n in received.items() if n > 1)
+    print(
+        f"  emails written {len(rows)}, sent {len(sent)}, waiting {len(waiting)}, "
+        f"received {sum(received.values())} ({len(received)} distinct), twice {len(twice)}"
+    )
+    return [
+        ("the run wrote emails (visitors' confirmations)", bool(rows)),
+        ("every email left the outbox (none pending or failed)", len(sent) == len(rows)),
+        ("every email sent reached the SMTP server", set(received) == sent),
+        ("no email reached it twice", not twice),
+    ]
 
 
 class Browser:
@@ -206,10 +295,13 @@ def main(argv=None) -> int:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/10")
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=40)
+    parser.add_argument("--smtp-port", type=int, default=18543)
     args = parser.parse_args(argv)
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith("postgres"):
         sys.exit("Set DATABASE_URL=postgres://... (a scratch database; it is migrated)")
+    if not os.environ.get("CELERY_BROKER_URL", "").startswith("amqp"):
+        sys.exit("Set CELERY_BROKER_URL=amqp://... (a RabbitMQ vhost; its queue is purged)")
     if not Path(HAPROXY).exists():
         sys.exit(f"needs Debian's haproxy at {HAPROXY} (apt-get install haproxy)")
     front, *ports = (int(port) for port in args.ports.split(","))
@@ -219,8 +311,12 @@ def main(argv=None) -> int:
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "memory://"),
-        "EMAIL_URL": os.environ.get("EMAIL_URL", "consolemail://"),
+        "CELERY_BROKER_URL": os.environ["CELERY_BROKER_URL"],
+        "EMAIL_URL": f"smtp://127.0.0.1:{args.smtp_port}",
+        "OUTBOX_SWEEP_SECONDS": "5",
+        # A worker whose database connection a fault killed between its claim and its send
+        # leaves the row SENDING; the sweep hands it out again after this (default 5 minutes).
+        "OUTBOX_STUCK_MINUTES": "0.25",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": f"{database_url}?application_name={APPLICATION_NAME}",
         "DIRECT_URL": database_url,
@@ -238,13 +334,28 @@ def main(argv=None) -> int:
         subprocess.run(
             [str(PYTHON), "manage.py", *command], cwd=ROOT, env=env, check=True, timeout=600
         )
+    subprocess.run(
+        [str(PYTHON), "-m", "celery", "-A", "config", "purge", "-f"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        (first_id,) = conn.execute("SELECT coalesce(max(id), 0) FROM outbox_outboxemail").fetchone()
     hosts = [Host(port, env, workdir / f"host{n}.log") for n, port in enumerate(ports, 1)]
+    workers = [Worker(f"host{n}", env, workdir / f"worker{n}.log") for n in (1, 2)]
+    scheduler = Worker("beat", env, workdir / "beat.log", beat=workdir / "beat-schedule")
     (workdir / "haproxy.cfg").write_text(haproxy_config(front, ports))
+    sink = SmtpSink()
+    smtp = Controller(sink, hostname="127.0.0.1", port=args.smtp_port)
+    smtp.start()
     haproxy = None
     failed = False
     try:
-        for host in hosts:
-            host.start()
+        for process in (*hosts, *workers, scheduler):
+            process.start()
         haproxy = subprocess.Popen(
             [HAPROXY, "-f", str(workdir / "haproxy.cfg"), "-db"],
             stdout=(workdir / "haproxy.log").open("w"),
@@ -255,10 +366,14 @@ def main(argv=None) -> int:
 
         def bounce() -> None:
             time.sleep(args.duration * 0.3)
-            print(f"  t={args.duration * 0.3:.0f}s: stopping host 1", flush=True)
+            print(f"  t={args.duration * 0.3:.0f}s: stopping host 1 and its worker", flush=True)
+            stopping = threading.Thread(target=workers[0].stop)
+            stopping.start()
             hosts[0].stop()
+            stopping.join()
             time.sleep(args.duration * 0.3)
-            print(f"  t={args.duration * 0.6:.0f}s: starting host 1", flush=True)
+            print(f"  t={args.duration * 0.6:.0f}s: starting host 1 and its worker", flush=True)
+            workers[0].start()
             hosts[0].start()
 
         bouncer = threading.Thread(target=bounce)
@@ -291,13 +406,20 @@ def main(argv=None) -> int:
         ):
             print(f"  [{'ok' if ok else 'FAIL'}] {name}")
             failed = failed or not ok
+        for name, ok in emails_checks(database_url, first_id, sink, wait=120):
+            print(f"  [{'ok' if ok else 'FAIL'}] {name}")
+            failed = failed or not ok
     finally:
         if haproxy is not None:
             haproxy.terminate()
             haproxy.wait(timeout=10)
-        for host in hosts:
-            host.stop()
-    print("two hosts: " + ("FAILED" if failed else "nothing lost, state shared"))
+        for process in (*hosts, *workers, scheduler):
+            process.stop()
+        smtp.stop()
+    if failed:
+        for log in sorted(workdir.glob("*.log")):
+            print(f"--- {log.name} (last lines)\n{log.read_text(errors='replace')[-1500:]}")
+    print("two hosts: " + ("FAILED" if failed else "nothing lost, no email twice, state shared"))
     return 1 if failed else 0
 
 

@@ -2,17 +2,41 @@
 
 import logging
 import smtplib
+import time
 
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import make_msgid
 from django.core.mail.utils import DNS_NAME
+from django.db import InterfaceError, OperationalError, connections, router
 
 from outbox import selectors, services
 from outbox.models import OutboxEmail
 
 logger = logging.getLogger("outbox")
+
+# After the mail server took an email, its SENT must be recorded, or the sweep hands the row
+# out again and the visitor gets it twice. A lost database connection (a restart, a failover,
+# a pooler or a fault killing it) is retried on a new connection, for about half a minute.
+RECORD_ATTEMPTS = 8
+
+
+def record_outcome(write, *args, **kwargs):
+    """Run ``write`` (``email_mark_sent``/``email_mark_failed``, each safe to repeat) until
+    it reaches the database; re-raise once the database stayed away through every attempt."""
+    connection = connections[router.db_for_write(OutboxEmail)]
+    for attempt in range(RECORD_ATTEMPTS):
+        try:
+            return write(*args, **kwargs)
+        except (OperationalError, InterfaceError) as exc:
+            # Inside a caller's transaction (never in a worker) there is no new connection.
+            if attempt == RECORD_ATTEMPTS - 1 or connection.in_atomic_block:
+                raise
+            logger.warning("outbox: recording an email's outcome failed, retrying: %s", exc)
+            connection.close()  # the next attempt opens a new connection
+            time.sleep(min(0.25 * 2**attempt, 8))
+    return None
 
 
 def smtp_code(exc: Exception) -> int | None:
@@ -61,9 +85,9 @@ def send_outbox_email(email_id: int) -> str:
         reason = f"{code or ''} {type(exc).__name__}: {exc}".strip()
         permanent = code is not None and code >= 500
         logger.warning("outbox: email %s attempt %s failed: %s", email_id, email.attempts, reason)
-        services.email_mark_failed(email, reason, permanent=permanent)
+        record_outcome(services.email_mark_failed, email, reason, permanent=permanent)
         return "failed" if email.status == OutboxEmail.Status.FAILED else "retry"
-    services.email_mark_sent(email, provider_message_id=provider_message_id)
+    record_outcome(services.email_mark_sent, email, provider_message_id=provider_message_id)
     return "sent"
 
 

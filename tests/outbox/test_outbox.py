@@ -4,11 +4,12 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils.timezone import now
 
 from config.celery import app
 from outbox import services
+from outbox import tasks as outbox_tasks
 from outbox.models import OutboxEmail
 from outbox.signals import email_finished
 from outbox.tasks import send_outbox_email, sweep
@@ -212,3 +213,50 @@ def test_the_sweep_hands_out_rows_stuck_sending(smtp, settings):
     assert stuck.status == OutboxEmail.Status.SENT and stuck.attempts == 2
     assert fresh.status == OutboxEmail.Status.SENDING  # its worker may still be sending
     assert smtp.recipients() == ["stuck@example.com"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_lost_after_the_mail_server_took_the_email_records_sent_and_no_resend(
+    smtp, settings, monkeypatch
+):
+    """The mail server took the email, then the database connection went away: SENT is still
+    recorded (on a new connection), so the sweep never hands the row out again."""
+    settings.OUTBOX_STUCK_MINUTES = 0
+    email = enqueue(to="once@example.com")
+    real_mark_sent = services.email_mark_sent
+    calls = []
+
+    def mark_sent_losing_the_connection_once(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise OperationalError("terminating connection due to administrator command")
+        return real_mark_sent(*args, **kwargs)
+
+    monkeypatch.setattr(services, "email_mark_sent", mark_sent_losing_the_connection_once)
+    monkeypatch.setattr(outbox_tasks.time, "sleep", lambda seconds: None)
+
+    assert send_outbox_email(email.pk) == "sent"
+    with broker("memory://", eager=True):
+        sweep()
+
+    email.refresh_from_db()
+    assert len(calls) == 2
+    assert email.status == OutboxEmail.Status.SENT and email.attempts == 1
+    assert smtp.recipients() == ["once@example.com"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_that_stays_away_leaves_the_row_to_the_sweep(smtp, monkeypatch):
+    email = enqueue(to="later@example.com")
+
+    def mark_sent_never(*args, **kwargs):
+        raise OperationalError("the database is gone")
+
+    monkeypatch.setattr(services, "email_mark_sent", mark_sent_never)
+    monkeypatch.setattr(outbox_tasks.time, "sleep", lambda seconds: None)
+
+    with pytest.raises(OperationalError):
+        send_outbox_email(email.pk)
+
+    email.refresh_from_db()
+    assert email.status == OutboxEmail.Status.SENDING  # the sweep's, after OUTBOX_STUCK_MINUTES
