@@ -1,6 +1,8 @@
 import pytest
 from django.db import connection, connections
 
+from tests.pgbouncer import BEHIND_TRANSACTION_POOLER
+
 # Throwaway databases for the deploy tools' and the adoption's tests (tests/scratch_db.py).
 from tests.scratch_db import empty_db, migrated_db, migrated_template, scratch_server  # noqa: F401
 
@@ -13,6 +15,16 @@ def postgres_only(db):
     """Skip the test unless it runs against PostgreSQL."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
+def direct_session(postgres_only):
+    """Skip the test when the suite runs behind a transaction pooler: it kills its own backend
+    by pid, checks Django's pool, or puts its own pooler in front of the server, and behind the
+    pooler a session has no backend of its own and no pool. tests/core/test_transaction_pooler.py
+    (run directly, with a pgbouncer of its own) covers those faults behind the pooler."""
+    if BEHIND_TRANSACTION_POOLER:
+        pytest.skip("needs a direct session to PostgreSQL, not one through a transaction pooler")
 
 
 @pytest.fixture

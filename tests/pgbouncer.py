@@ -19,6 +19,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import environ
+
+# Whether the suite itself runs through a transaction-mode pooler (.ci/run's PgBouncer step).
+BEHIND_TRANSACTION_POOLER = environ.Env().bool("DATABASE_TRANSACTION_POOLER", default=False)
+
 PGBOUNCER = shutil.which("pgbouncer") or "/usr/sbin/pgbouncer"
 PORT = int(os.environ.get("PGBOUNCER_PORT", "18532"))
 

@@ -200,7 +200,7 @@ def kill_backend(pid: int) -> None:
 
 
 @pytest.fixture
-def dropped_connection(postgres_only, transactional_db):
+def dropped_connection(direct_session, transactional_db):
     """Hold the test's connection (as a request would) and kill it from another session."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -239,7 +239,7 @@ def test_html_form_answers_the_friendly_503_when_its_connection_was_dropped(
 
 
 @pytest.mark.postgres
-def test_pooled_connections_are_checked_before_use(postgres_only, transactional_db, client):
+def test_pooled_connections_are_checked_before_use(direct_session, transactional_db, client):
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         dead = cursor.fetchone()[0]

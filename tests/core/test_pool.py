@@ -32,7 +32,7 @@ def backend_pid() -> int:
 
 @pytest.mark.postgres
 def test_the_pool_replaces_killed_idle_connections_before_handing_one_out(
-    postgres_only, transactional_db
+    direct_session, transactional_db
 ):
     first = backend_pid()
     connection.close()  # back to the pool, idle, as between two requests

@@ -105,7 +105,7 @@ def server(postgres_only, transactional_db, tmp_path):
 
 
 @pytest.mark.postgres
-def test_gunicorn_serves_and_survives_killed_database_connections(server):
+def test_gunicorn_serves_and_survives_killed_database_connections(direct_session, server):
     status, headers, body = request(f"{server}/healthz")
     assert status == 200
     assert {key: body[key] for key in ("status", "checks")} == {

@@ -192,7 +192,9 @@ FAULT_MAX_REQUESTS = 3000
 
 
 @pytest.mark.postgres
-def test_killed_server_connections_behind_pgbouncer_answer_503_never_500(pgbouncer, tmp_path):
+def test_killed_server_connections_behind_pgbouncer_answer_503_never_500(
+    direct_session, pgbouncer, tmp_path
+):
     url = pgbouncer.url(connection.settings_dict["NAME"], application_name=APPLICATION_NAME)
     statuses: Counter = Counter()
     lock = threading.Lock()

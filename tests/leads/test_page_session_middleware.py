@@ -68,7 +68,7 @@ def test_the_visit_is_recorded_when_all_is_well(client):
 
 @pytest.mark.postgres
 def test_the_page_is_served_when_the_database_connection_was_dropped(
-    postgres_only, transactional_db, client
+    direct_session, transactional_db, client
 ):
     cache.clear()
     with connection.cursor() as cursor:

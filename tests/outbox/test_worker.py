@@ -40,6 +40,8 @@ def worker_env(smtp, **extra: str) -> dict:
         CELERY_BROKER_URL=BROKER_URL,
         EMAIL_URL=f"smtp://127.0.0.1:{smtp.port}",
         OUTBOX_SWEEP_SECONDS="1",
+        # Behind the suite's transaction pooler (.ci/run), the worker is too.
+        DATABASE_TRANSACTION_POOLER=os.environ.get("DATABASE_TRANSACTION_POOLER", "false"),
         **extra,
     )
     return env
