@@ -106,13 +106,18 @@ def _part_sql(
     connection,
     table: str,
     columns: tuple[str, ...],
-    values: list[str],
+    values: tuple[str, ...],
     *,
     source: str | None,
     where: str | None,
     on_conflict: str,
     returning: str,
 ) -> str:
+    """One part's INSERT, built once per shape and database, then taken from ``_SQL``."""
+    key = (connection.alias, table, columns, values, source, where, on_conflict, returning)
+    sql = _SQL.get(key)
+    if sql is not None:
+        return sql
     quote = connection.ops.quote_name
     sql = f"INSERT INTO {quote(table)} ({', '.join(quote(column) for column in columns)})\n"
     if source is None:
@@ -125,6 +130,7 @@ def _part_sql(
         sql += f"\n{on_conflict}"
     if returning:
         sql += f"\nRETURNING {returning}"
+    _SQL[key] = sql
     return sql
 
 
@@ -180,28 +186,16 @@ class WriteStatement:
             columns.append(field.column)
             values.append("%s")
             params.append(value_prepare(field, value, self.connection))
-        key = (
-            self.using,
+        sql = _part_sql(
+            self.connection,
             obj._meta.db_table,
             tuple(columns),
             tuple(values),
-            source,
-            where and where[0],
-            on_conflict,
-            returning,
+            source=source,
+            where=where and where[0],
+            on_conflict=on_conflict,
+            returning=returning,
         )
-        sql = _SQL.get(key)
-        if sql is None:
-            sql = _SQL[key] = _part_sql(
-                self.connection,
-                obj._meta.db_table,
-                tuple(columns),
-                values,
-                source=source,
-                where=where and where[0],
-                on_conflict=on_conflict,
-                returning=returning,
-            )
         if where is not None:
             params.extend(where[1])
         return self.part(name, sql, params)
@@ -285,7 +279,7 @@ class WriteStatement:
             self.connection,
             model._meta.db_table,
             tuple(columns),
-            sql_values,
+            tuple(sql_values),
             source=source,
             where=where,
             on_conflict=on_conflict,
